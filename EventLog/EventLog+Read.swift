@@ -1,0 +1,164 @@
+import Foundation
+import SQLite
+
+/// The last event of the log: its position and hash.
+public struct LogHead: Hashable, Sendable {
+    /// The last position (`.origin` for an empty log).
+    public var position: Position
+    /// The last event's hash (``HashChain/genesis`` for an empty log).
+    public var hash: [UInt8]
+    /// When the last event was recorded, or `nil` for an empty log.
+    public var recordedAtMicroseconds: Int64?
+
+    public init(position: Position, hash: [UInt8], recordedAtMicroseconds: Int64?) {
+        self.position = position
+        self.hash = hash
+        self.recordedAtMicroseconds = recordedAtMicroseconds
+    }
+}
+
+/// The columns every event query selects, in ``RecordedEvent`` order.
+let eventColumns = """
+    position, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, previous_hash, hash
+    """
+
+extension Statement {
+    /// Reads a ``RecordedEvent`` from a row selected with `eventColumns`.
+    func recordedEvent() throws(SQLiteError) -> RecordedEvent {
+        let idText = text(at: 3)
+        guard let id = UUID(uuidString: idText) else {
+            throw SQLiteError(code: .corrupt, message: "event at position \(int64(at: 0)) has a malformed id \(idText)", sql: sql)
+        }
+        return RecordedEvent(
+            position: Position(int64(at: 0)), stream: StreamID(text(at: 1)), streamVersion: StreamVersion(int64(at: 2)),
+            id: id, type: text(at: 4), schemaVersion: int(at: 5), data: text(at: 6), metadata: text(at: 7),
+            recordedAtMicroseconds: int64(at: 8), previousHash: blob(at: 9), hash: blob(at: 10))
+    }
+}
+
+extension Connection {
+    func streamVersion(of stream: StreamID) throws(SQLiteError) -> StreamVersion {
+        let version = try scalar("SELECT max(stream_version) FROM events WHERE stream_id = ?", .text(stream.rawValue))
+        return StreamVersion(version?.int64 ?? 0)
+    }
+
+    func head() throws(SQLiteError) -> LogHead {
+        let statement = try statement("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        defer { statement.reset() }
+        guard try statement.step() else { return LogHead(position: .origin, hash: HashChain.genesis, recordedAtMicroseconds: nil) }
+        return LogHead(position: Position(statement.int64(at: 0)), hash: statement.blob(at: 1), recordedAtMicroseconds: statement.int64(at: 2))
+    }
+
+    func event(withID id: UUID) throws(SQLiteError) -> RecordedEvent? {
+        let statement = try statement("SELECT \(eventColumns) FROM events WHERE event_id = ?")
+        defer { statement.reset() }
+        try statement.bind([.text(id.uuidString.lowercased())])
+        guard try statement.step() else { return nil }
+        return try statement.recordedEvent()
+    }
+
+    /// Up to `limit` events with positions in `after+1 … through`, in order.
+    func page(after: Position, through: Position, limit: Int) throws(SQLiteError) -> [RecordedEvent] {
+        let statement = try statement("SELECT \(eventColumns) FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?")
+        defer { statement.reset() }
+        try statement.bind([.integer(after.rawValue), .integer(through.rawValue), .int(limit)])
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(limit)
+        while try statement.step() { events.append(try statement.recordedEvent()) }
+        return events
+    }
+
+    /// Up to `limit` events of `stream` with versions above `after`, in order.
+    func streamPage(_ stream: StreamID, after: StreamVersion, limit: Int) throws(SQLiteError) -> [RecordedEvent] {
+        let statement = try statement("SELECT \(eventColumns) FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?")
+        defer { statement.reset() }
+        try statement.bind([.text(stream.rawValue), .integer(after.rawValue), .int(limit)])
+        var events: [RecordedEvent] = []
+        while try statement.step() { events.append(try statement.recordedEvent()) }
+        return events
+    }
+
+    func position(atOrBefore microseconds: Int64) throws(SQLiteError) -> Position {
+        let value = try scalar("SELECT max(position) FROM events WHERE recorded_at <= ?", .integer(microseconds))
+        return Position(value?.int64 ?? 0)
+    }
+}
+
+extension WriteTransaction {
+    /// Calls `body` with each event of `stream` after version `after`, in
+    /// order, as this transaction sees them.
+    public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
+        var cursor = after
+        while true {
+            let page = try connection.streamPage(stream, after: cursor, limit: EventLog.defaultPageSize)
+            for event in page { try body(event) }
+            guard let last = page.last, page.count == EventLog.defaultPageSize else { return }
+            cursor = last.streamVersion
+        }
+    }
+}
+
+extension EventLog {
+    /// How many events one read transaction fetches.
+    public static let defaultPageSize = 512
+
+    /// Runs `body` with the reader connection inside one short read transaction.
+    func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try reader.withLock { (db: inout Connection) throws -> T in
+            let connection = db
+            return try connection.readTransaction { try body(connection) }
+        }
+    }
+
+    /// The last position and hash.
+    public func head() throws -> LogHead { try read { try $0.head() } }
+
+    /// The current version of `stream` (`.none` when it has no events).
+    public func streamVersion(of stream: StreamID) throws -> StreamVersion { try read { try $0.streamVersion(of: stream) } }
+
+    /// The last position recorded at or before `instant` (`.origin` when none).
+    public func position(atOrBefore instant: Date) throws -> Position {
+        try read { try $0.position(atOrBefore: instant.microsecondsSince1970) }
+    }
+
+    /// The event with `id`, if recorded.
+    public func event(withID id: UUID) throws -> RecordedEvent? { try read { try $0.event(withID: id) } }
+
+    /// Calls `body` with every event from `start` through `end` (inclusive;
+    /// the head when `nil`), in position order.
+    ///
+    /// Memory stays bounded: events are fetched `pageSize` at a time, each
+    /// page in its own short read transaction, so a long walk never holds a
+    /// snapshot that would stop WAL checkpoints. The end is fixed when the call
+    /// starts; events appended meanwhile beyond it are not visited.
+    public func forEachEvent(from start: Position = 1, through end: Position? = nil, pageSize: Int = EventLog.defaultPageSize,
+                             _ body: (RecordedEvent) throws -> Void) throws {
+        let last = try end ?? head().position
+        var cursor = Position(max(0, start.rawValue - 1))
+        while cursor < last {
+            let page = try read { try $0.page(after: cursor, through: last, limit: pageSize) }
+            guard let tail = page.last else { return }
+            for event in page { try body(event) }
+            cursor = tail.position
+        }
+    }
+
+    /// Calls `body` with every event of `stream` after version `after`, in order.
+    public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
+        var cursor = after
+        while true {
+            let page = try read { try $0.streamPage(stream, after: cursor, limit: Self.defaultPageSize) }
+            for event in page { try body(event) }
+            guard let last = page.last, page.count == Self.defaultPageSize else { return }
+            cursor = last.streamVersion
+        }
+    }
+
+    /// The events of `stream`, in order. A convenience for short streams;
+    /// prefer ``forEachEvent(in:after:_:)`` for long ones.
+    public func events(in stream: StreamID) throws -> [RecordedEvent] {
+        var events: [RecordedEvent] = []
+        try forEachEvent(in: stream) { events.append($0) }
+        return events
+    }
+}

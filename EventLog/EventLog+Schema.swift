@@ -1,0 +1,62 @@
+import SQLite
+
+extension EventLog {
+    /// `PRAGMA application_id` of every SyncLedger file: "SYLG" in ASCII.
+    static let applicationID: Int64 = 0x5359_4C47
+
+    /// The text of the append-only triggers, exactly as created; ``verify``
+    /// compares `sqlite_master` against it.
+    static let triggerSQL: [String: String] = [
+        "events_no_update": """
+            CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE is not allowed'); END
+            """,
+        "events_no_delete": """
+            CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE is not allowed'); END
+            """,
+        "events_gapless": """
+            CREATE TRIGGER events_gapless BEFORE INSERT ON events
+            WHEN NEW.position IS NOT COALESCE((SELECT max(position) FROM events), 0) + 1
+            BEGIN SELECT RAISE(ABORT, 'events are gapless: position must follow the head'); END
+            """,
+        "events_time_monotonic": """
+            CREATE TRIGGER events_time_monotonic BEFORE INSERT ON events
+            WHEN NEW.recorded_at < (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1)
+            BEGIN SELECT RAISE(ABORT, 'recorded_at must never decrease along positions'); END
+            """,
+    ]
+
+    /// The log's schema migrations. Never edit a shipped one; add a new one.
+    static let migrator: Migrator = {
+        var migrator = Migrator(table: "eventlog_migrations")
+        migrator.register("1-events") { db in
+            try db.execute("""
+                CREATE TABLE events (
+                  position       INTEGER PRIMARY KEY,  -- global order, gapless from 1
+                  stream_id      TEXT    NOT NULL CHECK (length(stream_id) > 0),
+                  stream_version INTEGER NOT NULL CHECK (stream_version >= 1),
+                  event_id       TEXT    NOT NULL UNIQUE,  -- lowercase UUID; idempotent retries
+                  type           TEXT    NOT NULL CHECK (length(type) > 0),
+                  schema_version INTEGER NOT NULL CHECK (schema_version >= 1),
+                  data           TEXT    NOT NULL CHECK (json_valid(data)),
+                  metadata       TEXT    NOT NULL CHECK (json_valid(metadata)),
+                  recorded_at    INTEGER NOT NULL,  -- microseconds since 1970-01-01T00:00:00Z (UTC)
+                  previous_hash  BLOB    NOT NULL,
+                  hash           BLOB    NOT NULL,  -- SHA-256(previous_hash || canonical bytes)
+                  UNIQUE (stream_id, stream_version)
+                ) STRICT;
+                CREATE INDEX events_by_time ON events(recorded_at, position);
+                CREATE VIEW events_readable AS
+                  SELECT position, stream_id, stream_version, event_id, type, schema_version,
+                         strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at / 1000000.0, 'unixepoch') AS recorded_at_utc,
+                         data, metadata, lower(hex(hash)) AS hash_hex
+                  FROM events;
+                """)
+            for name in triggerSQL.keys.sorted() {
+                try db.execute(triggerSQL[name]!)
+            }
+        }
+        return migrator
+    }()
+}

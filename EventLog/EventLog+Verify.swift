@@ -1,0 +1,177 @@
+import Foundation
+import SQLite
+
+/// A point of the chain an auditor trusts: a position and the hash recorded
+/// there (kept outside the file, e.g. from an earlier verify).
+public struct ChainAnchor: Hashable, Sendable {
+    public var position: Position
+    public var hash: [UInt8]
+    public init(position: Position, hash: [UInt8]) {
+        self.position = position
+        self.hash = hash
+    }
+}
+
+/// What is wrong at the first broken position.
+public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
+    /// The stored hash is not SHA-256 of the previous hash and the event's bytes:
+    /// the event's content was changed.
+    case hashMismatch
+    /// The stored previous hash differs from the hash of the event before it.
+    case previousHashMismatch
+    /// An event is missing: the next row found has a later position.
+    case missingPosition(found: Position)
+    /// The recorded-at instant is earlier than the previous event's.
+    case timeWentBackwards
+    /// The data or metadata is not valid JSON.
+    case malformedJSON(column: String)
+    /// The stream version does not follow the stream's previous event.
+    case streamVersionGap(stream: StreamID, expected: StreamVersion, found: StreamVersion)
+    /// An append-only trigger is missing or altered (reported at position 0).
+    case missingTrigger(name: String)
+    /// The anchor's position is not in the log, or its hash differs.
+    case anchorMismatch
+    /// The head differs from the expected head: the log was truncated,
+    /// extended or rewritten since the head was taken.
+    case headMismatch(found: LogHead)
+    /// The row could not be read at all (e.g. a malformed event id).
+    case unreadable(reason: String)
+
+    public var description: String {
+        switch self {
+        case .hashMismatch: "its hash does not match its content (the event was altered)"
+        case .previousHashMismatch: "its previous-hash does not match the event before it"
+        case .missingPosition(let found): "the event is missing (the next event found is at \(found))"
+        case .timeWentBackwards: "its recorded-at instant is earlier than the previous event's"
+        case .malformedJSON(let column): "its \(column) is not valid JSON"
+        case .streamVersionGap(let stream, let expected, let found): "stream \(stream) jumps to \(found), expected \(expected)"
+        case .missingTrigger(let name): "the append-only trigger \(name) is missing or altered"
+        case .anchorMismatch: "the trusted anchor is not in the log as given"
+        case .headMismatch(let found): "the head is \(found.position) \(hexString(found.hash)), not the expected one"
+        case .unreadable(let reason): "the row cannot be read: \(reason)"
+        }
+    }
+}
+
+/// The outcome of ``EventLog/verify(from:expectingHead:progress:)``.
+public enum VerifyReport: Hashable, Sendable, CustomStringConvertible {
+    /// Every event checked out.
+    case intact(events: Int64, head: LogHead)
+    /// The first position that is wrong, and why.
+    case broken(at: Position, reason: ChainBreak)
+
+    /// Whether the log checked out.
+    public var isIntact: Bool { if case .intact = self { true } else { false } }
+
+    public var description: String {
+        switch self {
+        case .intact(let count, let head):
+            "intact: \(count) events, head \(head.position) hash \(hexString(head.hash))"
+        case .broken(let position, let reason):
+            "broken at \(position): \(reason)"
+        }
+    }
+}
+
+extension EventLog {
+    /// Walks the hash chain and reports the first position that is wrong.
+    ///
+    /// Checks, for every event in position order: the position follows the
+    /// previous one; the stored previous hash equals the previous event's
+    /// hash; the hash equals SHA-256 of the previous hash and the event's
+    /// canonical bytes (``HashChain``); recorded-at never decreases; data and
+    /// metadata are valid JSON; the stream version follows the stream's
+    /// previous event. After the walk it checks that the append-only triggers
+    /// exist exactly as created (reported at position 0).
+    ///
+    /// - Parameters:
+    ///   - anchor: A trusted earlier point; the walk starts after it instead of
+    ///     at position 1 (stream-version checks then cover only later events).
+    ///   - expectingHead: A head recorded earlier outside the file; the log must
+    ///     end exactly there (detects truncation and wholesale rewrites).
+    ///   - progress: Called with each page's last position.
+    public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil,
+                       progress: ((Position) -> Void)? = nil) throws -> VerifyReport {
+        var expectedPosition = Position.origin
+        var previousHash = HashChain.genesis
+        var previousTime = Int64.min
+        if let anchor {
+            guard let row = try read({ try $0.page(after: Position(anchor.position.rawValue - 1), through: anchor.position, limit: 1) }).first,
+                  row.position == anchor.position, row.hash == anchor.hash else {
+                return .broken(at: anchor.position, reason: .anchorMismatch)
+            }
+            expectedPosition = anchor.position
+            previousHash = anchor.hash
+            previousTime = row.recordedAtMicroseconds
+        }
+        var streamVersions: [StreamID: StreamVersion] = [:]
+        var count: Int64 = 0
+        var lastHead = LogHead(position: expectedPosition, hash: previousHash, recordedAtMicroseconds: anchor == nil ? nil : previousTime)
+        while true {
+            let cursor = expectedPosition
+            let rows: [VerifyRow]
+            do {
+                rows = try read { try $0.verifyPage(after: cursor, limit: Self.defaultPageSize) }
+            } catch let error as SQLiteError where error.code == .corrupt {
+                return .broken(at: cursor.next, reason: .unreadable(reason: error.message))
+            }
+            if rows.isEmpty { break }
+            for row in rows {
+                let event = row.event
+                expectedPosition = expectedPosition.next
+                if event.position != expectedPosition {
+                    return .broken(at: expectedPosition, reason: .missingPosition(found: event.position))
+                }
+                if event.previousHash != previousHash { return .broken(at: event.position, reason: .previousHashMismatch) }
+                if HashChain.expectedHash(of: event) != event.hash { return .broken(at: event.position, reason: .hashMismatch) }
+                if event.recordedAtMicroseconds < previousTime { return .broken(at: event.position, reason: .timeWentBackwards) }
+                if !row.dataIsJSON { return .broken(at: event.position, reason: .malformedJSON(column: "data")) }
+                if !row.metadataIsJSON { return .broken(at: event.position, reason: .malformedJSON(column: "metadata")) }
+                if anchor == nil || streamVersions[event.stream] != nil {
+                    let expectedVersion = (streamVersions[event.stream] ?? .none).next
+                    if event.streamVersion != expectedVersion {
+                        return .broken(at: event.position, reason: .streamVersionGap(stream: event.stream, expected: expectedVersion, found: event.streamVersion))
+                    }
+                }
+                streamVersions[event.stream] = event.streamVersion
+                previousHash = event.hash
+                previousTime = event.recordedAtMicroseconds
+                count += 1
+                lastHead = LogHead(position: event.position, hash: event.hash, recordedAtMicroseconds: event.recordedAtMicroseconds)
+            }
+            progress?(expectedPosition)
+        }
+        // The chain is sound; now check nothing lets the next change slip in.
+        for (name, sql) in Self.triggerSQL.sorted(by: { $0.key < $1.key }) {
+            let stored = try read { try $0.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", .text(name))?.string }
+            if stored != sql { return .broken(at: .origin, reason: .missingTrigger(name: name)) }
+        }
+        if let expectingHead, expectingHead.position != lastHead.position || expectingHead.hash != lastHead.hash {
+            return .broken(at: lastHead.position, reason: .headMismatch(found: lastHead))
+        }
+        return .intact(events: count, head: lastHead)
+    }
+}
+
+/// One row as verify reads it: the event plus SQLite's JSON verdicts.
+struct VerifyRow {
+    var event: RecordedEvent
+    var dataIsJSON: Bool
+    var metadataIsJSON: Bool
+}
+
+extension Connection {
+    func verifyPage(after: Position, limit: Int) throws(SQLiteError) -> [VerifyRow] {
+        let statement = try statement("""
+            SELECT \(eventColumns), json_valid(data), json_valid(metadata)
+            FROM events WHERE position > ? ORDER BY position LIMIT ?
+            """)
+        defer { statement.reset() }
+        try statement.bind([.integer(after.rawValue), .int(limit)])
+        var rows: [VerifyRow] = []
+        while try statement.step() {
+            rows.append(VerifyRow(event: try statement.recordedEvent(), dataIsJSON: statement.int64(at: 11) == 1, metadataIsJSON: statement.int64(at: 12) == 1))
+        }
+        return rows
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import SQLite
+
+/// Why a file could not be opened as an event log. Nothing is written to the
+/// file in any of these cases.
+public enum OpenError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file exists but is not a SyncLedger event log (not SQLite at all,
+    /// empty, or an SQLite database of another application).
+    case notAnEventLog(path: String, reason: String)
+    /// The file was written by a newer SyncLedger: it records schema migrations
+    /// this code does not know.
+    case newerSchema(path: String, unknownMigrations: [String])
+    /// No file exists at the path and creating one was not allowed.
+    case missing(path: String)
+    /// SQLite could not open or prepare the file.
+    case storage(SQLiteError)
+
+    public var description: String {
+        switch self {
+        case .notAnEventLog(let path, let reason):
+            "\(path) is not a SyncLedger event log (\(reason)); it was left untouched"
+        case .newerSchema(let path, let unknown):
+            "\(path) was written by a newer SyncLedger (unknown schema migrations: \(unknown.joined(separator: ", "))); upgrade SyncLedger to open it"
+        case .missing(let path):
+            "no event log at \(path)"
+        case .storage(let error):
+            "cannot open the event log: \(error)"
+        }
+    }
+}
+
+/// Why an append was refused. Nothing is written in any of these cases.
+public enum AppendError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Another writer (in this process or another) changed the stream since
+    /// the caller read it.
+    case wrongExpectedVersion(stream: StreamID, expected: ExpectedVersion, actual: StreamVersion)
+    /// An event id already in the log was appended again with other content.
+    case eventIDReused(id: UUID, position: Position)
+    /// Some, but not all, of the batch's event ids are already in the log: the
+    /// batch is neither new nor an exact retry.
+    case partialRetry(alreadyRecorded: [UUID])
+    /// The event is malformed: empty stream or type, schema version below 1,
+    /// data or metadata that is not valid JSON, or an id used twice in the batch.
+    case invalidEvent(id: UUID, reason: String)
+    /// SQLite failed (disk full, I/O error, lock timeout…).
+    case storage(SQLiteError)
+
+    public var description: String {
+        switch self {
+        case .wrongExpectedVersion(let stream, let expected, let actual):
+            "concurrency conflict on stream \(stream): expected \(expected), but it is at \(actual)"
+        case .eventIDReused(let id, let position):
+            "event id \(id.uuidString.lowercased()) is already recorded at \(position) with different content"
+        case .partialRetry(let ids):
+            "\(ids.count) event id(s) of this batch are already recorded but the others are not: not a valid retry"
+        case .invalidEvent(let id, let reason):
+            "event \(id.uuidString.lowercased()) is invalid: \(reason)"
+        case .storage(let error):
+            "the event log could not be written: \(error)"
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// The identity of a stream: the aggregate an event belongs to
+/// (for example `mailbox-7c1e…`). Any non-empty text.
+public struct StreamID: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public static func < (a: StreamID, b: StreamID) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A global position in the log: gapless, starting at 1, in commit order.
+/// Position 0 means "before the first event".
+public struct Position: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public init(integerLiteral value: Int64) { self.rawValue = value }
+    /// The position before the first event.
+    public static let origin = Position(0)
+    /// The position after this one.
+    public var next: Position { Position(rawValue + 1) }
+    public var description: String { "#\(rawValue)" }
+    public static func < (a: Position, b: Position) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The version of a stream: the number of events in it. The first event of a
+/// stream has version 1; a stream with no events has version 0.
+public struct StreamVersion: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public init(integerLiteral value: Int64) { self.rawValue = value }
+    /// The version of a stream that has no events.
+    public static let none = StreamVersion(0)
+    /// The version after this one.
+    public var next: StreamVersion { StreamVersion(rawValue + 1) }
+    public var description: String { "v\(rawValue)" }
+    public static func < (a: StreamVersion, b: StreamVersion) -> Bool { a.rawValue < b.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// What a writer believes a stream's version to be when it appends.
+public enum ExpectedVersion: Hashable, Sendable, CustomStringConvertible {
+    /// Append whatever the stream's version is.
+    case any
+    /// The stream must have no events yet.
+    case noStream
+    /// The stream must be at exactly this version (its last event has it).
+    case exactly(StreamVersion)
+
+    /// Whether a stream currently at `actual` satisfies the expectation.
+    public func isSatisfied(by actual: StreamVersion) -> Bool {
+        switch self {
+        case .any: true
+        case .noStream: actual == .none
+        case .exactly(let version): actual == version
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .any: "any version"
+        case .noStream: "no stream"
+        case .exactly(let version): "exactly \(version)"
+        }
+    }
+}

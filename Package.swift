@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every SyncLedger target shares: Swift 6 language mode plus the
+/// upcoming features that make `any` and imports explicit.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "SyncLedger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "SQLite", targets: ["SQLite"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "SQLite", dependencies: ["CSQLite"], path: "Sources/SQLite", swiftSettings: strict),
+        .target(
+            name: "EventLog",
+            dependencies: ["SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            path: "EventLog",
+            swiftSettings: strict
+        ),
+        // Helper launched by the cross-process tests: appends to a shared log file.
+        .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
+
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)
