@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "SQLite", targets: ["SQLite"]),
+        .library(name: "ServerSideSync", targets: ["ServerSideSync"]),
+        .library(name: "SyncLedgerTesting", targets: ["SyncLedgerTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -31,10 +33,14 @@ let package = Package(
             path: "EventLog",
             swiftSettings: strict
         ),
+        // The pure domain: Foundation only.
+        .target(name: "ServerSideSync", path: "Sources/ServerSideSync", swiftSettings: strict),
+        .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
         // Helper launched by the cross-process tests: appends to a shared log file.
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
+        .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting"], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

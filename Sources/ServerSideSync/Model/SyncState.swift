@@ -1,0 +1,139 @@
+import Foundation
+
+/// What the decisions need to know, folded from the events by ``evolve(_:with:)``.
+///
+/// One value holds the tenant directory, every environment, profile and
+/// mailbox, and the simulated Exchange Online facts: per-object records
+/// without history, so it stays small (a few hundred bytes a mailbox).
+public struct SyncState: Hashable, Sendable {
+    public var tenantName: String?
+    public var users: [UserPrincipalName: DirectoryUser] = [:]
+    public var environments: [EnvironmentID: EnvironmentState] = [:]
+    public var profiles: [ProfileID: ProfileState] = [:]
+    public var mailboxes: [MailboxID: MailboxState] = [:]
+    public var exchange = ExchangeState()
+    public var jobs: Set<JobID> = []
+
+    public init() {}
+}
+
+/// A user of the tenant directory.
+public struct DirectoryUser: Hashable, Sendable {
+    public var upn: UserPrincipalName
+    public var displayName: String
+    public var adminRoles: Set<AdminRole> = []
+
+    public init(upn: UserPrincipalName, displayName: String, adminRoles: Set<AdminRole> = []) {
+        self.upn = upn
+        self.displayName = displayName
+        self.adminRoles = adminRoles
+    }
+}
+
+/// One environment (Dynamics 365 organization).
+public struct EnvironmentState: Hashable, Sendable {
+    public var id: EnvironmentID
+    public var deployment: Deployment
+    public var version: DynamicsVersion
+    public var exchangeOnlineInTenant: Bool
+    public var region: Region
+    public var provisionedOn: Date
+    public var chinaExchangeAccessEnabled = false
+    public var settings: EmailSettings
+    public var defaultProfile: ProfileID?
+    public var members: Set<UserPrincipalName> = []
+    public var teams: [TeamName: Set<UserPrincipalName>] = [:]
+    public var queues: [QueueName: EmailAddress] = [:]
+    public var roles: [RoleName: RoleDefinition] = [:]
+    public var assignments: [RoleName: Set<Principal>] = [:]
+
+    public init(id: EnvironmentID, deployment: Deployment, version: DynamicsVersion, exchangeOnlineInTenant: Bool,
+                region: Region, provisionedOn: Date, settings: EmailSettings) {
+        self.id = id
+        self.deployment = deployment
+        self.version = version
+        self.exchangeOnlineInTenant = exchangeOnlineInTenant
+        self.region = region
+        self.provisionedOn = provisionedOn
+        self.settings = settings
+    }
+
+    /// Whether the Delegated Mailbox Approver role exists here: online, from
+    /// version 9.2.22104.00170.
+    public var hasDelegatedMailboxApprover: Bool {
+        deployment == .online && version >= .delegatedMailboxApprover
+    }
+
+    /// China organizations provisioned before this day need 21Vianet to enable Exchange access.
+    public static let chinaCutoff = Timestamp.parse("2020-10-17")!
+}
+
+/// One email server profile.
+public struct ProfileState: Hashable, Sendable {
+    public var id: ProfileID
+    public var environment: EnvironmentID
+    public var settings: ProfileSettings
+    public var isActive = true
+
+    public init(id: ProfileID, environment: EnvironmentID, settings: ProfileSettings, isActive: Bool = true) {
+        self.id = id
+        self.environment = environment
+        self.settings = settings
+        self.isActive = isActive
+    }
+}
+
+/// One mailbox: the columns of the mailbox grid.
+public struct MailboxState: Hashable, Sendable {
+    public var id: MailboxID
+    public var environment: EnvironmentID
+    public var owner: MailboxOwner
+    public var emailAddress: EmailAddress
+    public var configuration: MailboxConfiguration
+    public var approval: EmailApprovalStatus
+    public var approvedBy: UserPrincipalName?
+    public var approvedByMicrosoft365Admin = false
+    public var statuses = ChannelStatuses.notRun
+    /// Enabled for processing per channel. False until a test succeeds (SyncLedger
+    /// models "enabled" as the outcome of Test & Enable rather than the
+    /// column's metadata default of Yes).
+    public var enabled = ChannelFlags.none
+    public var lastTestedBy: UserPrincipalName?
+    public var lastTestedAt: Date?
+    /// The retry number of the last test (0 for a first test).
+    public var retryNumber = 0
+    /// When the next scheduled retry is due.
+    public var nextRetryAt: Date?
+    /// The settings of the test a retry repeats.
+    public var pendingRetry: PendingRetry?
+
+    public init(id: MailboxID, environment: EnvironmentID, owner: MailboxOwner, emailAddress: EmailAddress,
+                configuration: MailboxConfiguration, approval: EmailApprovalStatus) {
+        self.id = id
+        self.environment = environment
+        self.owner = owner
+        self.emailAddress = emailAddress
+        self.configuration = configuration
+        self.approval = approval
+    }
+}
+
+/// What a scheduled retry repeats.
+public struct PendingRetry: Hashable, Sendable {
+    public var requestedBy: UserPrincipalName
+    public var processEmailsFrom: Date?
+    public var syncThisOrgOnly: Bool
+    public var job: JobID?
+}
+
+/// The simulated Exchange Online's facts.
+public struct ExchangeState: Hashable, Sendable {
+    /// Mailboxes that exist in the tenant's Exchange Online, with the
+    /// Dynamics organization each syncs with.
+    public var mailboxes: [EmailAddress: EnvironmentID?] = [:]
+    /// Outage windows, closed at both ends.
+    public var outages: [ClosedRange<Date>] = []
+
+    /// Whether an outage covers `instant`.
+    public func isUnavailable(at instant: Date) -> Bool { outages.contains { $0.contains(instant) } }
+}
