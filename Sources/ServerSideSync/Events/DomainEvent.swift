@@ -109,6 +109,10 @@ extension DomainEvent {
 public struct UnknownEventType: Error, Equatable, Sendable, CustomStringConvertible {
     public let type: String
     public let schemaVersion: Int
+    public init(type: String, schemaVersion: Int) {
+        self.type = type
+        self.schemaVersion = schemaVersion
+    }
     public var description: String { "unknown event type \(type) v\(schemaVersion)" }
 }
 
