@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "SQLite", targets: ["SQLite"]),
         .library(name: "ServerSideSync", targets: ["ServerSideSync"]),
         .library(name: "SyncLedgerTesting", targets: ["SyncLedgerTesting"]),
+        .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "SyncLedger", targets: ["SyncLedger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -35,12 +37,20 @@ let package = Package(
         ),
         // The pure domain: Foundation only.
         .target(name: "ServerSideSync", path: "Sources/ServerSideSync", swiftSettings: strict),
+        .target(name: "Projections", dependencies: ["EventLog", "SQLite", "ServerSideSync"], path: "Projections", swiftSettings: strict),
+        .target(
+            name: "SyncLedger",
+            dependencies: ["EventLog", "Projections", "ServerSideSync", "SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/SyncLedger",
+            swiftSettings: strict
+        ),
         .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
         // Helper launched by the cross-process tests: appends to a shared log file.
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
         .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting"], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
+        .testTarget(name: "SyncLedgerTests", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting"], path: "Tests/SyncLedgerTests", swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -85,6 +85,19 @@ extension Connection {
 }
 
 extension WriteTransaction {
+    /// Calls `body` with every event after `start` through `end` (the head when
+    /// `nil`), in position order, as this transaction sees them, a page at a time.
+    public func forEachEvent(after start: Position, through end: Position? = nil, _ body: (RecordedEvent) throws -> Void) throws {
+        let last = try end ?? head().position
+        var cursor = start
+        while cursor < last {
+            let page = try connection.page(after: cursor, through: last, limit: EventLog.defaultPageSize)
+            guard let tail = page.last else { return }
+            for event in page { try body(event) }
+            cursor = tail.position
+        }
+    }
+
     /// Calls `body` with each event of `stream` after version `after`, in
     /// order, as this transaction sees them.
     public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
@@ -101,6 +114,13 @@ extension WriteTransaction {
 extension EventLog {
     /// How many events one read transaction fetches.
     public static let defaultPageSize = 512
+
+    /// Runs `body` with the reader connection inside one read transaction (one
+    /// consistent snapshot of the file). For the log's own tables and the
+    /// tables kept beside it; the connection is read-only and must not escape.
+    public func withReadTransaction<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
+        try read(body)
+    }
 
     /// Runs `body` with the reader connection inside one short read transaction.
     func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {

@@ -37,7 +37,8 @@ public struct Migrator: Sendable {
         return applied
     }
 
-    /// Applies every registered migration that `db` lacks, in order.
+    /// Applies every registered migration that `db` lacks, in order, each in
+    /// its own transaction (or savepoint, when `db` is already in a transaction).
     ///
     /// - Throws: ``UnknownMigrations`` when `db` records migrations this code
     ///   does not know (nothing is changed), or the first error of a failing
@@ -47,7 +48,11 @@ public struct Migrator: Sendable {
         let unknown = applied.filter { id in !migrations.contains { $0.identifier == id } }
         guard unknown.isEmpty else { throw UnknownMigrations(identifiers: unknown) }
         for migration in migrations where !applied.contains(migration.identifier) {
-            try db.writeTransaction {
+            // Inside a caller's transaction a savepoint gives the same all-or-nothing.
+            let unit: (() throws -> Void) throws -> Void = db.isInTransaction
+                ? { body in try db.savepoint("migration") { try body() } }
+                : { body in try db.writeTransaction { try body() } }
+            try unit {
                 // Re-check inside the lock: another process may have migrated meanwhile.
                 try db.execute("CREATE TABLE IF NOT EXISTS \"\(table)\" (identifier TEXT NOT NULL PRIMARY KEY) STRICT")
                 let done = try db.scalar("SELECT count(*) FROM \"\(table)\" WHERE identifier = ?", .text(migration.identifier))

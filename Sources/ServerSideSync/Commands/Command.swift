@@ -1,7 +1,7 @@
 import Foundation
 
 /// Provisioning an environment.
-public struct ProvisionEnvironment: Hashable, Sendable {
+public struct ProvisionEnvironment: Hashable, Sendable, Codable {
     public var environment: EnvironmentID
     public var deployment: Deployment
     public var version: DynamicsVersion
@@ -25,7 +25,7 @@ public struct ProvisionEnvironment: Hashable, Sendable {
 }
 
 /// A bulk edit of mailboxes; `nil` fields stay as they are.
-public struct MailboxEdit: Hashable, Sendable {
+public struct MailboxEdit: Hashable, Sendable, Codable {
     public var profile: ProfileID?
     public var incoming: IncomingDelivery?
     public var outgoing: OutgoingDelivery?
@@ -41,7 +41,7 @@ public struct MailboxEdit: Hashable, Sendable {
 }
 
 /// The Test & Enable dialog's choices.
-public struct TestOptions: Hashable, Sendable {
+public struct TestOptions: Hashable, Sendable, Codable {
     /// Process email received after this instant.
     public var processEmailsFrom: Date?
     /// "Sync items with Exchange from this org only, even if Exchange was set
@@ -55,7 +55,7 @@ public struct TestOptions: Hashable, Sendable {
 }
 
 /// Every admin action SyncLedger decides.
-public enum Command: Hashable, Sendable {
+public enum Command: Hashable, Sendable, Codable {
     /// Sets up the tenant with its first Global admin (once).
     case createTenant(name: String, firstGlobalAdmin: UserPrincipalName, displayName: String)
     /// Adds a user to the directory (if new) and, when an environment is
@@ -156,7 +156,7 @@ public enum Command: Hashable, Sendable {
 }
 
 /// Who acts.
-public enum Actor: Hashable, Sendable, CustomStringConvertible {
+public enum Actor: Hashable, Sendable, Codable, CustomStringConvertible {
     case user(UserPrincipalName)
     /// SyncLedger itself (scheduled retries, jobs) and the simulated Exchange side.
     case system

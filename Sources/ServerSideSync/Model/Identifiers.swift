@@ -1,8 +1,12 @@
 import Foundation
 
 /// Declares a string-backed identifier type that encodes as a bare JSON string.
+///
+/// Identifiers are `CodingKeyRepresentable`, so dictionaries keyed by them
+/// encode as JSON objects (whose keys the encoder sorts), never as arrays in
+/// hash order: stored state is byte-for-byte deterministic.
 public protocol StringIdentifier: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    ExpressibleByStringLiteral, CustomStringConvertible where RawValue == String {
+    ExpressibleByStringLiteral, CustomStringConvertible, CodingKeyRepresentable where RawValue == String {
     init(rawValue: String)
 }
 
@@ -16,6 +20,16 @@ extension StringIdentifier {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
+    public var codingKey: any CodingKey { IdentifierKey(stringValue: rawValue) }
+    public init?<T: CodingKey>(codingKey: T) { self.init(rawValue: codingKey.stringValue) }
+}
+
+/// The coding key of a dictionary keyed by an identifier.
+public struct IdentifierKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 /// A user's User Principal Name in the tenant directory, e.g. `alice@contoso.com`.

@@ -5,7 +5,7 @@ import Foundation
 /// One value holds the tenant directory, every environment, profile and
 /// mailbox, and the simulated Exchange Online facts: per-object records
 /// without history, so it stays small (a few hundred bytes a mailbox).
-public struct SyncState: Hashable, Sendable {
+public struct SyncState: Hashable, Sendable, Codable {
     public var tenantName: String?
     public var users: [UserPrincipalName: DirectoryUser] = [:]
     public var environments: [EnvironmentID: EnvironmentState] = [:]
@@ -18,7 +18,7 @@ public struct SyncState: Hashable, Sendable {
 }
 
 /// A user of the tenant directory.
-public struct DirectoryUser: Hashable, Sendable {
+public struct DirectoryUser: Hashable, Sendable, Codable {
     public var upn: UserPrincipalName
     public var displayName: String
     public var adminRoles: Set<AdminRole> = []
@@ -28,10 +28,18 @@ public struct DirectoryUser: Hashable, Sendable {
         self.displayName = displayName
         self.adminRoles = adminRoles
     }
+
+    /// Sets are written sorted, so the same user always encodes to the same bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(upn, forKey: .upn)
+        try container.encode(displayName, forKey: .displayName)
+        try container.encode(adminRoles.sorted(), forKey: .adminRoles)
+    }
 }
 
 /// One environment (Dynamics 365 organization).
-public struct EnvironmentState: Hashable, Sendable {
+public struct EnvironmentState: Hashable, Sendable, Codable {
     public var id: EnvironmentID
     public var deployment: Deployment
     public var version: DynamicsVersion
@@ -58,6 +66,25 @@ public struct EnvironmentState: Hashable, Sendable {
         self.settings = settings
     }
 
+    /// Sets are written sorted, so the same environment always encodes to the same bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(deployment, forKey: .deployment)
+        try c.encode(version, forKey: .version)
+        try c.encode(exchangeOnlineInTenant, forKey: .exchangeOnlineInTenant)
+        try c.encode(region, forKey: .region)
+        try c.encode(provisionedOn, forKey: .provisionedOn)
+        try c.encode(chinaExchangeAccessEnabled, forKey: .chinaExchangeAccessEnabled)
+        try c.encode(settings, forKey: .settings)
+        try c.encodeIfPresent(defaultProfile, forKey: .defaultProfile)
+        try c.encode(members.sorted(), forKey: .members)
+        try c.encode(teams.mapValues { $0.sorted() }, forKey: .teams)
+        try c.encode(queues, forKey: .queues)
+        try c.encode(roles, forKey: .roles)
+        try c.encode(assignments.mapValues { $0.sorted() }, forKey: .assignments)
+    }
+
     /// Whether the Delegated Mailbox Approver role exists here: online, from
     /// version 9.2.22104.00170.
     public var hasDelegatedMailboxApprover: Bool {
@@ -69,7 +96,7 @@ public struct EnvironmentState: Hashable, Sendable {
 }
 
 /// One email server profile.
-public struct ProfileState: Hashable, Sendable {
+public struct ProfileState: Hashable, Sendable, Codable {
     public var id: ProfileID
     public var environment: EnvironmentID
     public var settings: ProfileSettings
@@ -84,7 +111,7 @@ public struct ProfileState: Hashable, Sendable {
 }
 
 /// One mailbox: the columns of the mailbox grid.
-public struct MailboxState: Hashable, Sendable {
+public struct MailboxState: Hashable, Sendable, Codable {
     public var id: MailboxID
     public var environment: EnvironmentID
     public var owner: MailboxOwner
@@ -119,7 +146,7 @@ public struct MailboxState: Hashable, Sendable {
 }
 
 /// What a scheduled retry repeats.
-public struct PendingRetry: Hashable, Sendable {
+public struct PendingRetry: Hashable, Sendable, Codable {
     public var requestedBy: UserPrincipalName
     public var processEmailsFrom: Date?
     public var syncThisOrgOnly: Bool
@@ -127,7 +154,7 @@ public struct PendingRetry: Hashable, Sendable {
 }
 
 /// The simulated Exchange Online's facts.
-public struct ExchangeState: Hashable, Sendable {
+public struct ExchangeState: Hashable, Sendable, Codable {
     /// Mailboxes that exist in the tenant's Exchange Online, with the
     /// Dynamics organization each syncs with.
     public var mailboxes: [EmailAddress: EnvironmentID?] = [:]

@@ -1,0 +1,46 @@
+import Foundation
+import ServerSideSync
+
+/// The metadata SyncLedger records with every event: who, under which roles,
+/// by which command, from where.
+public struct EventMetadata: Hashable, Sendable, Codable {
+    /// The actor's UPN, or `system`.
+    public var actor: String
+    /// The roles the actor held when the decision was made: directory roles,
+    /// then security roles of the environment the command concerned.
+    public var roles: [String]
+    /// The command's dotted name, e.g. `mailbox.approve`.
+    public var command: String
+    /// The command itself (its arguments), on the first event of each command
+    /// only; secrets never appear (profiles carry fingerprints).
+    public var arguments: Command?
+    public var commandID: UUID
+    public var correlationID: UUID
+    public var causationID: UUID?
+    public var source: CommandSource
+    /// The instant the command was decided at (the domain's "now").
+    public var decidedAt: Date
+
+    public init(actor: String, roles: [String], command: String, arguments: Command?, commandID: UUID, correlationID: UUID,
+                causationID: UUID?, source: CommandSource, decidedAt: Date) {
+        self.actor = actor
+        self.roles = roles
+        self.command = command
+        self.arguments = arguments
+        self.commandID = commandID
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.source = source
+        self.decidedAt = decidedAt
+    }
+
+    /// Decodes metadata stored as JSON text.
+    public static func decode(_ text: String) throws -> EventMetadata {
+        try DomainEvent.makeDecoder().decode(EventMetadata.self, from: Data(text.utf8))
+    }
+
+    /// The stable JSON text of this metadata.
+    public func encoded() throws -> String {
+        String(decoding: try DomainEvent.makeEncoder().encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,245 @@
+import EventLog
+import Foundation
+import Projections
+import ServerSideSync
+import SQLite
+import SyncLedger
+import SyncLedgerTesting
+import Testing
+
+@Suite("The SyncLedger facade")
+struct FacadeTests {
+    /// Drives a scenario exercising every event type, advancing the clock a
+    /// minute per command, and returns the inline grid and alerts after each.
+    func scenario(_ f: Fixture) throws -> [(Position, Date, [String: [[SQLiteValue]]])] {
+        var seen: [(Position, Date, [String: [[SQLiteValue]]])] = []
+        func step(_ command: Command, by actor: UserPrincipalName?) throws {
+            f.clock.advance(seconds: 60)
+            do {
+                if let actor { try f.run(command, by: actor) } else { try f.ledger.execute(command, as: .system) }
+            } catch SyncLedgerError.refused { /* denials are part of the scenario */ }
+            let dumps = try f.dumps()
+            seen.append((try f.ledger.log.head().position, f.clock.now, dumps["mailbox-status"]!.merging(dumps["alerts"]!) { a, _ in a }))
+        }
+        try f.buildWorld()
+        try step(.approveEmail(C.mailbox(C.alice)), by: C.sam)                           // denied
+        try step(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
+        try step(.createProfile("second", C.environment, ProfileSettings(name: "Second", serverType: .exchangeOnline, authentication: .serverToServer, owner: C.sam), setAsDefault: true), by: C.sam)
+        try step(.applyDefaultSettings([C.mailbox(C.alice), C.mailbox(C.sam)], test: true), by: C.sam)
+        try step(.recordExchangeOutage(from: C.at(minutes: 0), until: C.at(minutes: 40)), by: C.gabriela)
+        try step(.testAndEnable([C.mailbox(C.dana)], TestOptions()), by: C.dana)
+        for _ in 0..<8 { try step(.processDueRetries, by: nil) }
+        try step(.changeEmailAddress(C.mailbox(C.alice), "alice.smith@contoso.com"), by: C.sam)
+        try step(.rejectEmail(C.mailbox(C.erin)), by: C.gabriela)
+        try step(.editMailboxes([C.mailbox(C.erin)], MailboxEdit(outgoing: .outlook)), by: C.sam)
+        try step(.testProfileMailboxes("second", job: "job-1"), by: C.sam)
+        try step(.changeEmailSettings(C.environment, EmailSettingsChange(processEmailsOnlyForApprovedQueues: false)), by: C.dana)
+        try step(.createQueue(C.environment, "Support", emailAddress: "support@contoso.com"), by: C.sam)
+        return seen
+    }
+
+    @Test func rebuildEqualsInlineRowForRow() throws {
+        let f = try Fixture(snapshotInterval: 7)
+        _ = try scenario(f)
+        let inline = try f.dumps()
+        let state = try f.decisionRows()
+        #expect(inline["mailbox-status"]!["mailbox_status"]!.count == 6)
+        #expect(inline["alerts"]!["alerts"]!.count > 5)
+        let replayed = try f.ledger.rebuild()
+        #expect(replayed == (try f.ledger.log.head().position.rawValue))
+        #expect(try f.dumps() == inline)
+        #expect(try f.decisionRows() == state)
+        // A projection whose tables vanished is rebuilt when the file is opened again.
+        try f.ledger.log.withWriteTransaction { tx in try tx.connection.execute("DROP TABLE alerts") }
+        let reopened = try SyncLedger.open(at: f.ledger.path)
+        #expect(try reopened.log.withReadTransaction { try AlertsProjection().dump($0) } == inline["alerts"]!)
+    }
+
+    @Test(arguments: [Int64(0), 5])
+    func asOfEqualsWhatTheGridShowedThen(snapshotInterval: Int64) throws {
+        let f = try Fixture(snapshotInterval: snapshotInterval)
+        let seen = try scenario(f)
+        let snapshots = try f.ledger.log.withReadTransaction { db in try db.scalar("SELECT count(*) FROM projection_snapshots")?.int64 ?? 0 }
+        #expect((snapshots > 0) == (snapshotInterval > 0))
+        for (position, instant, expected) in seen {
+            for projection in [MailboxStatusProjection() as any Projection, AlertsProjection()] {
+                let table = projection.tables[0]
+                let withSnapshots = try f.ledger.runner.materialize(projection, at: position, from: f.ledger.log).db
+                let fresh = try f.ledger.runner.materialize(projection, at: position, from: f.ledger.log, useSnapshots: false).db
+                #expect(try projection.dump(withSnapshots)[table] == expected[table], "\(table) at \(position)")
+                #expect(try projection.dump(fresh)[table] == expected[table], "\(table) at \(position), no snapshots")
+            }
+            #expect(try f.ledger.position(of: .instant(instant)) == position)
+        }
+    }
+
+    @Test func aRefusalRecordsOnlyTheAuditedDenial() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let before = try f.dumps()
+        let head = try f.ledger.log.head().position
+        let refusal = expectRefusal(.approverRoleCombinationNotAllowed) { try f.run(.approveEmail(C.mailbox(C.alice)), by: C.sam) }
+        #expect(refusal?.1 == head.next)
+        let after = try f.dumps()
+        #expect(after["mailbox-status"] == before["mailbox-status"])
+        #expect(after["alerts"] == before["alerts"])
+        let events = try allEvents(f.ledger.log, after: head)
+        #expect(events.map(\.type) == ["CommandRefused"])
+        #expect(events.map(\.stream.rawValue) == ["refusals"])
+        let denial = try f.ledger.audit(filter: AuditFilter(deniedOnly: true))
+        #expect(denial.count == 1)
+        #expect(denial.first.map { [$0.actor, $0.action, $0.object, $0.outcome, $0.refusalCode ?? ""] }
+                == ["sam@contoso.com", "mailbox.approve", "mailbox:contoso-prod/user:alice@contoso.com", "denied", "ApproverRoleCombinationNotAllowed"])
+        #expect(denial.first?.roles == ["System Administrator"])
+    }
+
+    @Test func metadataRecordsActorRolesCommandAndSource() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let execution = try f.ledger.execute(.approveEmail(C.mailbox(C.alice)), as: .user(C.dana), source: .api)
+        let metadata = try EventMetadata.decode(execution.events[0].metadata)
+        #expect(metadata == EventMetadata(actor: "dana@contoso.com", roles: ["Delegated Mailbox Approver", "System Administrator"],
+                                          command: "mailbox.approve", arguments: .approveEmail(C.mailbox(C.alice)), commandID: execution.commandID,
+                                          correlationID: execution.commandID, causationID: nil, source: .api, decidedAt: f.clock.now))
+    }
+
+    @Test func reExecutingACommandIDReturnsTheFirstOutcomeAndWritesNothing() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let id = UUID()
+        let first = try f.ledger.execute(.approveEmail(C.mailbox(C.alice)), as: .user(C.gabriela), commandID: id)
+        let head = try f.ledger.log.head()
+        let again = try f.ledger.execute(.approveEmail(C.mailbox(C.alice)), as: .user(C.gabriela), commandID: id)
+        #expect(again.isRepeat)
+        #expect(again.events == first.events)
+        #expect(try f.ledger.log.head() == head)
+        let denied = UUID()
+        _ = expectRefusal(.approverRoleCombinationNotAllowed) { try f.ledger.execute(.rejectEmail(C.mailbox(C.sam)), as: .user(C.sam), commandID: denied) }
+        let afterDenial = try f.ledger.log.head()
+        let repeated = expectRefusal(.approverRoleCombinationNotAllowed) { try f.ledger.execute(.rejectEmail(C.mailbox(C.sam)), as: .user(C.sam), commandID: denied) }
+        #expect(repeated != nil && repeated?.1 == nil)
+        #expect(try f.ledger.log.head() == afterDenial)
+    }
+
+    @Test func theStreamOfAMailboxIsExactlyWhatTheDomainDecided() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        try f.run(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
+        f.clock.advance(seconds: 60)
+        try f.run(.testAndEnable([C.mailbox(C.alice)], TestOptions()), by: C.alice)
+        let stream = try f.ledger.history(of: "mailbox:\(C.mailbox(C.alice).rawValue)").map { try ProjectedEvent($0).event }
+        let configuration = MailboxConfiguration(profile: C.exchangeProfile, incoming: .serverSideSync, outgoing: .serverSideSync, appointmentsContactsTasks: .serverSideSync)
+        let expected: [DomainEvent] = [
+            .mailboxCreated(MailboxCreated(mailbox: C.mailbox(C.alice), environment: C.environment, owner: .user(C.alice), emailAddress: "alice@contoso.com",
+                                           configuration: configuration, approval: .pendingApproval)),
+            .mailboxEmailApproved(MailboxEmailApproved(mailbox: C.mailbox(C.alice), emailAddress: "alice@contoso.com", approvedBy: C.gabriela,
+                                                       method: .manual, previousStatus: .pendingApproval, approvedByMicrosoft365Admin: true)),
+            .mailboxTestCompleted(MailboxTestCompleted(
+                mailbox: C.mailbox(C.alice), trigger: .testAndEnable, job: nil, requestedBy: C.alice, testedAt: C.at(minutes: 1), profile: C.exchangeProfile,
+                processEmailsFrom: nil, syncThisOrgOnly: false,
+                statuses: ChannelStatuses(incoming: .success, outgoing: .success, appointmentsContactsTasks: .success),
+                enabled: ChannelFlags(incoming: true, outgoing: true, appointmentsContactsTasks: true), retryNumber: 0, nextRetryAt: nil,
+                alerts: [AlertNotice(level: .information, code: "MailboxTestSucceeded",
+                                     text: "Mailbox alice@contoso.com passed Test & Enable and is enabled for Incoming Email, Outgoing Email, Appointments, Contacts, and Tasks.",
+                                     mailbox: C.mailbox(C.alice), profile: C.exchangeProfile, recipients: [C.alice])])),
+        ]
+        if stream != expected { Issue.record("mailbox stream differs:\n\(EventDiff.lines(expected: expected, actual: stream))") }
+    }
+
+    @Test func aVersion1RowWrittenAsRawSQLIsUpcastOnRead() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let path = f.ledger.path
+        // Write, as an old SyncLedger would have, a v1 approval straight into the file.
+        let head = try f.ledger.log.head()
+        let stream = "mailbox:\(C.mailbox(C.alice).rawValue)"
+        let version = try f.ledger.log.streamVersion(of: StreamID(stream)).next
+        let data = #"{"approvedBy":"gabriela@contoso.com","emailAddress":"alice@contoso.com","mailbox":"contoso-prod/user:alice@contoso.com","method":"manual","previousStatus":"Pending Approval"}"#
+        let metadata = try EventMetadata(actor: "gabriela@contoso.com", roles: ["Global admin", "System Administrator"], command: "mailbox.approve",
+                                         arguments: nil, commandID: UUID(), correlationID: UUID(), causationID: nil, source: .cli, decidedAt: C.t0).encoded()
+        let id = UUID()
+        let at = head.recordedAtMicroseconds!
+        let position = head.position.next
+        let hash = HashChain.hash(previous: head.hash, canonical: HashChain.canonicalBytes(
+            position: position, stream: StreamID(stream), streamVersion: version, id: id, type: "MailboxEmailApproved", schemaVersion: 1,
+            data: data, metadata: metadata, recordedAtMicroseconds: at))
+        let raw = try Connection(path: path)
+        try raw.run("INSERT INTO events VALUES (?, ?, ?, ?, 'MailboxEmailApproved', 1, ?, ?, ?, ?, ?)",
+                    .integer(position.rawValue), .text(stream), .integer(version.rawValue), .text(id.uuidString.lowercased()),
+                    .text(data), .text(metadata), .integer(at), .blob(head.hash), .blob(hash))
+        let reopened = try SyncLedger.open(at: path)
+        #expect(try reopened.verify().isIntact)
+        let row = try reopened.mailboxStatus().first { $0.mailbox == C.mailbox(C.alice).rawValue }
+        #expect(row?.emailStatus == "Approved")
+        #expect(row?.approvedBy == "gabriela@contoso.com")
+        #expect(row?.approvedByMicrosoft365Admin == false)
+        #expect(try reopened.currentState().mailboxes[C.mailbox(C.alice)]?.approval == .approved)
+    }
+
+    @Test func diffAndExplainAnswerWhatChangedAndWhy() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let start = try f.ledger.log.head().position
+        f.clock.advance(seconds: 60)
+        try f.run(.approveEmail(C.mailbox(C.alice)), by: C.dana)
+        f.clock.advance(seconds: 60)
+        try f.run(.testAndEnable([C.mailbox(C.alice)], TestOptions()), by: C.sam)
+        let end = try f.ledger.log.head().position
+        let diffs = try f.ledger.diff(from: .position(start), to: .position(end))
+        let grid = diffs.filter { $0.table == "mailbox_status" }
+        #expect(grid.map(\.key) == [C.mailbox(C.alice).rawValue])
+        #expect(grid.first?.kind == .changed)
+        #expect(grid.first?.changes.map(\.field) == ["incoming_status", "outgoing_status", "act_status", "email_status", "approved_by", "approved_at",
+                                                     "enabled_incoming", "enabled_outgoing", "enabled_act",
+                                                     "last_test_by", "last_test_at"])
+        #expect(grid.first?.changes.first { $0.field == "email_status" } == FieldChange(field: "email_status", before: "Pending Approval", after: "Approved"))
+        #expect(grid.first?.causes.map(\.actor) == ["dana@contoso.com", "sam@contoso.com"])
+        #expect(grid.first?.causes.map(\.position) == [start.rawValue + 1, start.rawValue + 2])
+        #expect(diffs.filter { $0.table == "alerts" }.map(\.key) == ["mailbox:\(C.mailbox(C.alice).rawValue)|MailboxTestSucceeded|\(C.mailbox(C.alice).rawValue)",
+                                                                     "user:alice@contoso.com|MailboxTestSucceeded|\(C.mailbox(C.alice).rawValue)"])
+        let (value, steps) = try f.ledger.explain(mailbox: C.mailbox(C.alice).rawValue, field: "email_status")
+        #expect(value == "Approved")
+        #expect(steps.map { [$0.before ?? "-", $0.after ?? "-", $0.actor, $0.eventType] } == [
+            ["-", "Pending Approval", "gabriela@contoso.com", "MailboxCreated"],
+            ["Pending Approval", "Approved", "dana@contoso.com", "MailboxEmailApproved"],
+        ])
+        let (earlier, _) = try f.ledger.explain(mailbox: C.mailbox(C.alice).rawValue, field: "email_status", asOf: .position(start))
+        #expect(earlier == "Pending Approval")
+        #expect(throws: SyncLedgerError.self) { try f.ledger.explain(mailbox: C.mailbox(C.alice).rawValue, field: "nonsense") }
+    }
+
+    @Test func replayingChangesOntoAnotherLedgerDryRunThenReal() throws {
+        let source = try Fixture(name: "test.sqlite")
+        try source.buildWorld()
+        let from = try source.ledger.log.head().position
+        source.clock.advance(seconds: 60)
+        try source.run(.createProfile("second", C.environment, ProfileSettings(name: "Second", serverType: .exchangeOnline, authentication: .serverToServer, owner: C.sam), setAsDefault: true), by: C.sam)
+        try source.run(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
+        _ = expectRefusal(.approverRoleCombinationNotAllowed) { try source.run(.approveEmail(C.mailbox(C.erin)), by: C.sam) }
+        // The target lacks sam's System Administrator role: his profile is refused there.
+        let target = try Fixture(name: "prod.sqlite")
+        try target.run(.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), by: C.gabriela)
+        try target.run(.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: C.t0, exchangeProfile: C.exchangeProfile)), by: C.gabriela)
+        for (upn, name) in [(C.sam, "Sam"), (C.alice, "Alice"), (C.erin, "Erin")] { try target.run(.addUser(upn, displayName: name, environment: C.environment), by: C.gabriela) }
+        let targetHead = try target.ledger.log.head()
+        let dry = try source.ledger.replay(from: .position(from), through: .latest, onto: target.ledger, dryRun: true)
+        #expect(dry.map { [$0.command, $0.actor, $0.outcome, $0.refusalCode ?? ""] } == [
+            ["profile.create", "sam@contoso.com", "refused", "NotAnAdministrator"],
+            ["mailbox.approve", "gabriela@contoso.com", "accepted", ""],
+            ["mailbox.approve", "sam@contoso.com", "refused", "ApproverRoleCombinationNotAllowed"],
+        ])
+        #expect(try target.ledger.log.head() == targetHead)
+        let real = try source.ledger.replay(from: .position(from), through: .latest, onto: target.ledger, dryRun: false)
+        #expect(real == dry)
+        #expect(try target.ledger.mailboxStatus().first { $0.mailbox == C.mailbox(C.alice).rawValue }?.emailStatus == "Approved")
+        let again = try source.ledger.replay(from: .position(from), through: .latest, onto: target.ledger, dryRun: false)
+        #expect(again.map(\.outcome) == ["refused", "already-applied", "refused"])
+        #expect(try target.ledger.verify().isIntact)
+    }
+}
+
+func allEvents(_ log: EventLog, after: Position = .origin) throws -> [RecordedEvent] {
+    var events: [RecordedEvent] = []
+    try log.forEachEvent(from: after.next) { events.append($0) }
+    return events
+}

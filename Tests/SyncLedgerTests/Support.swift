@@ -1,0 +1,84 @@
+import EventLog
+import Foundation
+import Projections
+import ServerSideSync
+import SQLite
+import SyncLedger
+import SyncLedgerTesting
+
+/// A fresh folder for one test's files.
+final class TemporaryFolder: Sendable {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-facade-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String = "ledger.sqlite") -> String { url.appendingPathComponent(name).path }
+}
+
+typealias C = Contoso
+
+/// A ledger on a fresh file with a hand-driven clock.
+struct Fixture {
+    let folder = TemporaryFolder()
+    let clock = ManualAmbient(at: C.t0)
+    let ledger: SyncLedger
+
+    init(snapshotInterval: Int64 = 20_000, name: String = "ledger.sqlite") throws {
+        ledger = try SyncLedger.open(at: folder.path(name), options: .init(ambient: clock.ambient, snapshotInterval: snapshotInterval))
+    }
+
+    @discardableResult
+    func run(_ command: Command, by actor: UserPrincipalName, source: CommandSource = .cli) throws -> SyncLedger.Execution {
+        try ledger.execute(command, as: .user(actor), source: source)
+    }
+
+    /// The Contoso world of SyncLedgerTesting, executed through the facade.
+    func buildWorld() throws {
+        for event in try C.world().history { _ = event }
+        try run(.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), by: C.gabriela)
+        try run(.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!, exchangeProfile: C.exchangeProfile)), by: C.gabriela)
+        for (upn, name) in [(C.sam, "Sam"), (C.erin, "Erin"), (C.alice, "Alice"), (C.dana, "Dana")] {
+            try run(.addUser(upn, displayName: name, environment: C.environment), by: C.gabriela)
+        }
+        try run(.grantAdminRole(C.erin, .exchangeAdmin), by: C.gabriela)
+        try run(.assignRole(C.environment, .systemAdministrator, .user(C.sam)), by: C.gabriela)
+        try run(.assignRole(C.environment, .systemAdministrator, .user(C.dana)), by: C.gabriela)
+        try run(.assignRole(C.environment, .delegatedMailboxApprover, .user(C.dana)), by: C.gabriela)
+        try run(.assignRole(C.environment, .basicUser, .user(C.alice)), by: C.gabriela)
+        for upn in [C.gabriela, C.sam, C.erin, C.alice, C.dana] {
+            try run(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil), by: C.gabriela)
+        }
+    }
+
+    /// Every projection's tables as stored in the file.
+    func dumps() throws -> [String: [String: [[SQLiteValue]]]] {
+        try ledger.log.withReadTransaction { db in
+            var result: [String: [String: [[SQLiteValue]]]] = [:]
+            for projection in ProjectionRunner.standardProjections { result[projection.name] = try projection.dump(db) }
+            return result
+        }
+    }
+
+    func decisionRows() throws -> [[SQLiteValue]] {
+        try ledger.log.withReadTransaction { db in
+            let statement = try db.prepare("SELECT kind, key, json FROM decision_state ORDER BY kind, key")
+            var rows: [[SQLiteValue]] = []
+            while try statement.step() { rows.append([statement.value(at: 0), statement.value(at: 1), statement.value(at: 2)]) }
+            return rows
+        }
+    }
+}
+
+/// Runs `body`, expecting a refusal with `code`; returns it.
+func expectRefusal(_ code: RefusalCode, _ body: () throws -> Void) -> (Refusal, Position?)? {
+    do {
+        try body()
+        return nil
+    } catch SyncLedgerError.refused(let refusal, let denial) {
+        return refusal.code == code ? (refusal, denial) : nil
+    } catch {
+        return nil
+    }
+}
