@@ -11,6 +11,7 @@ let package = Package(
     name: "SyncLedger",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "syncledger", targets: ["SyncLedgerCLI"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "SQLite", targets: ["SQLite"]),
         .library(name: "ServerSideSync", targets: ["ServerSideSync"]),
@@ -20,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -45,12 +47,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
+        .executableTarget(
+            name: "SyncLedgerCLI",
+            dependencies: ["SyncLedger", "Projections", "EventLog", "ServerSideSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/SyncLedgerCLI",
+            swiftSettings: strict
+        ),
         // Helper launched by the cross-process tests: appends to a shared log file.
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
         .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting"], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
         .testTarget(name: "SyncLedgerTests", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting"], path: "Tests/SyncLedgerTests", swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SyncLedger", "EventLog", "SQLite"], path: "Tests/EndToEndTests", swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -108,6 +108,8 @@ public struct AuditTrailProjection: Projection {
             return [FieldChange(field: "adminRole.\(e.role.rawValue)", before: e.user.rawValue, after: nil)]
         case .exchangeSyncOrgChanged(let e):
             return [FieldChange(field: "syncOrg", before: e.previous?.rawValue, after: e.syncOrg.rawValue)]
+        case .commandRefused:
+            return []   // a denial changes nothing; its code and message have their own columns
         case .mailboxTestCompleted(let e):
             var changes: [FieldChange] = []
             for channel in Channel.allCases {

@@ -5,7 +5,7 @@ public enum Deployment: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// The cloud region of an environment.
-public enum Region: String, Hashable, Sendable, Codable {
+public enum Region: String, Hashable, Sendable, Codable, CaseIterable {
     case `default`
     /// Operated by 21Vianet.
     case china
@@ -86,7 +86,7 @@ public enum EmailApprovalStatus: String, Hashable, Sendable, Codable {
 }
 
 /// Alert levels (`tracelog.level`).
-public enum AlertLevel: String, Hashable, Sendable, Codable, Comparable {
+public enum AlertLevel: String, Hashable, Sendable, Codable, Comparable, CaseIterable {
     case information = "Information"
     case warning = "Warning"
     case error = "Error"

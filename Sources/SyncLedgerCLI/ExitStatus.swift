@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import ServerSideSync
+import SyncLedger
+
+/// SyncLedger's exit codes, in one place.
+enum ExitStatus {
+    static let usage: Int32 = 64          // EX_USAGE: unparseable input
+    static let unknownObject: Int32 = 65  // EX_DATAERR: no such mailbox, profile, user…
+    static let cannotOpen: Int32 = 74     // EX_IOERR: not a ledger, cannot open
+    static let conflict: Int32 = 75       // EX_TEMPFAIL: concurrency conflict after retries
+    static let tampered: Int32 = 76       // verify found tampering
+    static let permission: Int32 = 77     // EX_NOPERM: permission refused (audited)
+    static let rule: Int32 = 78           // EX_CONFIG: rule refused (audited)
+
+    /// The exit code for a SyncLedger error.
+    static func code(for error: SyncLedgerError) -> Int32 {
+        switch error {
+        case .refused(let refusal, _):
+            switch refusal.category {
+            case .permission: permission
+            case .rule: rule
+            case .notFound: unknownObject
+            }
+        case .conflict: conflict
+        case .cannotOpen: cannotOpen
+        case .invalidInput: usage
+        case .storage: cannotOpen
+        }
+    }
+
+    /// The stable code name printed with an error.
+    static func name(for error: SyncLedgerError) -> String {
+        switch error {
+        case .refused(let refusal, _): refusal.code.rawValue
+        case .conflict: "ConcurrencyConflict"
+        case .cannotOpen: "CannotOpen"
+        case .invalidInput: "InvalidInput"
+        case .storage: "StorageFailure"
+        }
+    }
+}
+
+/// Runs `body`; on failure prints the message (stderr, and a JSON error on
+/// stdout with `--json`) and exits with the documented code.
+func reportingFailure<T>(json: Bool, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as SyncLedgerError {
+        var message = error.description
+        if case .refused(_, let denial?) = error { message += " (denial recorded at \(denial))" }
+        fail(code: ExitStatus.name(for: error), message: message, status: ExitStatus.code(for: error), json: json)
+    } catch let failure as CLIFailure {
+        switch failure {
+        case .notFound(let message): fail(code: "UnknownObject", message: message, status: ExitStatus.unknownObject, json: json)
+        case .refused(let message): fail(code: "Refused", message: message, status: ExitStatus.rule, json: json)
+        case .tampered(let message): fail(code: "Tampered", message: message, status: ExitStatus.tampered, json: json)
+        }
+    }
+}
+
+/// Prints an error and exits.
+func fail(code: String, message: String, status: Int32, json: Bool) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    if json {
+        Output.printJSON(["error": ["code": code, "message": message]])
+    }
+    exit(status)
+}

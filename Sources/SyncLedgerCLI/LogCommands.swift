@@ -1,0 +1,187 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Projections
+import ServerSideSync
+import SyncLedger
+
+/// `N:HASH` — a position and its hash (hex).
+struct ChainPoint: ExpressibleByArgument {
+    var position: Position
+    var hash: [UInt8]
+    init?(argument: String) {
+        let parts = argument.split(separator: ":")
+        guard parts.count == 2, let value = Int64(parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "#"))),
+              parts[1].count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        var index = parts[1].startIndex
+        while index < parts[1].endIndex {
+            let next = parts[1].index(index, offsetBy: 2)
+            guard let byte = UInt8(parts[1][index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        position = Position(value)
+        hash = bytes
+    }
+}
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "The event log itself: verify, head, export.",
+                                                    subcommands: [Verify.self, Head.self, Export.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 76 at the first broken position.",
+            discussion: "Keep the head it prints somewhere else; passing it back with --expect-head also catches truncation and rewrites.")
+        @OptionGroup var store: StoreOptions
+        @Option(name: .customLong("expect-head"), help: ArgumentHelp("The head recorded earlier, as N:HASH.", valueName: "N:hash")) var expectHead: ChainPoint?
+        @Option(help: ArgumentHelp("Start after a trusted point N:HASH instead of position 1.", valueName: "N:hash")) var anchor: ChainPoint?
+
+        func run() throws {
+            let ledger = try store.open()
+            try reportingFailure(json: store.json) {
+                let progress = Progress.isTerminal ? { (p: Position) in FileHandle.standardError.write(Data("\rverified \(p.rawValue)".utf8)) } : nil
+                let expected = expectHead.map { LogHead(position: $0.position, hash: $0.hash, recordedAtMicroseconds: nil) }
+                let report = try ledger.log.verify(from: anchor.map { ChainAnchor(position: $0.position, hash: $0.hash) },
+                                                   expectingHead: expected, progress: progress)
+                if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+                switch report {
+                case .intact(let count, let head):
+                    if store.json {
+                        Output.printJSON(["intact": AnyEncodable(true), "events": AnyEncodable(count),
+                                          "head": AnyEncodable(["position": head.position.rawValue]), "headHash": AnyEncodable(hexString(head.hash))])
+                    } else {
+                        print("intact: \(count) events; head \(head.position.rawValue):\(hexString(head.hash))")
+                    }
+                case .broken(let position, let reason):
+                    if store.json {
+                        Output.printJSON(["intact": AnyEncodable(false), "position": AnyEncodable(position.rawValue), "reason": AnyEncodable(reason.description)])
+                    }
+                    throw CLIFailure.tampered("the log is broken at \(position): \(reason)")
+                }
+            }
+        }
+    }
+
+    struct Head: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The last position and its hash.")
+        @OptionGroup var store: StoreOptions
+        func run() throws {
+            let ledger = try store.open()
+            try reportingFailure(json: store.json) {
+                let head = try ledger.log.head()
+                let at = head.recordedAtMicroseconds.map { Timestamp.format(Date(microsecondsSince1970: $0)) }
+                if store.json {
+                    Output.printJSON(["position": AnyEncodable(head.position.rawValue), "hash": AnyEncodable(hexString(head.hash)), "recordedAt": AnyEncodable(at)])
+                } else {
+                    print("\(head.position.rawValue):\(hexString(head.hash))\(at.map { "  recorded at \($0)" } ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write events to stdout as JSONL or CSV, with everything needed to re-verify the chain offline.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "jsonl or csv.") var format: ExportFormat = .jsonl
+        @Option(help: "From this position (#N, default #1).") var from: Cutoff?
+        @Option(help: "Up to this cutoff (default: latest).") var to: Cutoff = .latest
+
+        struct Line: Encodable {
+            var position: Int64, stream: String, streamVersion: Int64, id: String, type: String, schemaVersion: Int
+            var data: String, metadata: String, recordedAtMicroseconds: Int64, previousHash: String, hash: String
+        }
+
+        func run() throws {
+            let ledger = try store.open()
+            try reportingFailure(json: false) {
+                let start = try from.map { try ledger.position(of: $0) } ?? Position(1)
+                let end = try ledger.position(of: to)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                if format == .csv {
+                    print("position,stream,stream_version,event_id,type,schema_version,data,metadata,recorded_at_us,previous_hash,hash")
+                }
+                var count = 0
+                try ledger.log.forEachEvent(from: max(start, 1), through: end) { e in
+                    let line = Line(position: e.position.rawValue, stream: e.stream.rawValue, streamVersion: e.streamVersion.rawValue,
+                                    id: e.id.uuidString.lowercased(), type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata,
+                                    recordedAtMicroseconds: e.recordedAtMicroseconds, previousHash: hexString(e.previousHash), hash: hexString(e.hash))
+                    if format == .jsonl {
+                        print(String(decoding: try encoder.encode(line), as: UTF8.self))
+                    } else {
+                        print(csvLine([String(line.position), line.stream, String(line.streamVersion), line.id, line.type, String(line.schemaVersion),
+                                       line.data, line.metadata, String(line.recordedAtMicroseconds), line.previousHash, line.hash]))
+                    }
+                    count += 1
+                    if Progress.isTerminal && count % 10_000 == 0 { FileHandle.standardError.write(Data("\rexported \(count)".utf8)) }
+                }
+            }
+        }
+    }
+}
+
+struct ProjectionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "projections", abstract: "Read models: list them, rebuild them from the log.",
+                                                    subcommands: [List.self, Rebuild.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Each projection's version, checkpoint and snapshots.")
+        @OptionGroup var store: StoreOptions
+        func run() throws {
+            let ledger = try store.open()
+            try reportingFailure(json: store.json) {
+                let rows = try ledger.projectionStatus()
+                if store.json { Output.printJSON(rows); return }
+                Output.table(["NAME", "VERSION", "CHECKPOINT", "SNAPSHOTS"], rows.map {
+                    [$0.name, "\($0.storedVersion.map(String.init) ?? "—")/\($0.schemaVersion)", "#\($0.checkpoint)", String($0.snapshots)]
+                })
+            }
+        }
+    }
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drop and replay projections from position 1 (all, or --name).")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only this projection (repeatable).") var name: [String] = []
+        func run() throws {
+            let ledger = try store.open(progress: true)
+            try reportingFailure(json: store.json) {
+                let started = Date()
+                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), progress: Progress.reporter(label: "rebuilding").map { f in { f($0, $1) } })
+                let seconds = Date().timeIntervalSince(started)
+                if store.json {
+                    Output.printJSON(["events": AnyEncodable(count), "seconds": AnyEncodable(seconds)])
+                } else {
+                    print("rebuilt \(name.isEmpty ? "all projections" : name.joined(separator: ", ")) from \(count) events in \(String(format: "%.2f", seconds)) s")
+                }
+            }
+        }
+    }
+}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay",
+        abstract: "Re-execute the commands recorded between two cutoffs against another ledger, deciding each afresh there.",
+        discussion: "Use it to promote configuration from a test environment to production. --dry-run reports what would be accepted and refused and changes nothing.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "After this cutoff (#N or instant; default #0).") var from: Cutoff = .position(.origin)
+    @Option(help: "Up to this cutoff (default: latest).") var to: Cutoff = .latest
+    @Option(help: "The target ledger file.") var onto: String
+    @Flag(name: .customLong("dry-run"), help: "Report only; write nothing to the target.") var dryRun = false
+    func run() throws {
+        let ledger = try store.open()
+        var targetStore = store
+        targetStore.db = onto
+        let target = try targetStore.open()
+        try reportingFailure(json: store.json) {
+            let report = try ledger.replay(from: from, through: to, onto: target, dryRun: dryRun)
+            if store.json { Output.printJSON(report); return }
+            Output.table(["COMMAND", "ACTOR", "OUTCOME", "EVENTS", "REASON"], report.map { line in
+                [line.command, line.actor, line.outcome, String(line.events), line.refusalCode.map { "\($0): \(line.message ?? "")" } ?? ""]
+            })
+            let accepted = report.filter { $0.outcome == "accepted" }.count
+            print("\(dryRun ? "would accept" : "accepted") \(accepted) of \(report.count) command(s)\(dryRun ? "; nothing was written" : "")")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import EventLog
+import Foundation
+import Projections
+import ServerSideSync
+import SyncLedger
+
+/// Printing tables and JSON.
+enum Output {
+    /// Prints `value` as one pretty, key-sorted JSON document.
+    static func printJSON(_ value: some Encodable) {
+        let encoder = DomainEvent.makeEncoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
+        let data = (try? encoder.encode(value)) ?? Data("null".utf8)
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Prints rows as an aligned table with a header and a rule.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        print(line(header))
+        print(line(widths.map { String(repeating: "-", count: $0) }))
+        for row in rows { print(line(row)) }
+    }
+
+    /// One recorded event for `--json`: position, stream, type, data as an object.
+    struct EventJSON: Encodable {
+        var position: Int64
+        var stream: String
+        var streamVersion: Int64
+        var type: String
+        var schemaVersion: Int
+        var recordedAt: String
+        var id: String
+        var data: RawJSON
+        var metadata: RawJSON
+        var hash: String
+
+        init(_ e: RecordedEvent) {
+            position = e.position.rawValue
+            stream = e.stream.rawValue
+            streamVersion = e.streamVersion.rawValue
+            type = e.type
+            schemaVersion = e.schemaVersion
+            recordedAt = Timestamp.format(e.recordedAt)
+            id = e.id.uuidString.lowercased()
+            data = RawJSON(e.data)
+            metadata = RawJSON(e.metadata)
+            hash = hexString(e.hash)
+        }
+    }
+
+    /// Prints what an admin action recorded.
+    static func report(_ execution: SyncLedger.Execution, json: Bool) {
+        if json {
+            printJSON(["commandId": AnyEncodable(execution.commandID.uuidString.lowercased()),
+                       "repeat": AnyEncodable(execution.isRepeat),
+                       "events": AnyEncodable(execution.events.map(EventJSON.init))])
+            return
+        }
+        if execution.events.isEmpty {
+            print("nothing to do")
+            return
+        }
+        let first = execution.events.first!.position, last = execution.events.last!.position
+        let range = first == last ? "\(first)" : "\(first)–\(last)"
+        print("\(execution.isRepeat ? "already recorded" : "recorded") \(execution.events.count) event(s) at \(range):")
+        for event in execution.events { print("  \(event.position)  \(event.type)  \(event.stream)") }
+    }
+}
+
+/// JSON text embedded as-is in an encoded document.
+struct RawJSON: Encodable {
+    let value: JSONAny
+    init(_ text: String) { value = (try? JSONDecoder().decode(JSONAny.self, from: Data(text.utf8))) ?? .string(text) }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
+
+/// Any JSON value, decodable and re-encodable.
+indirect enum JSONAny: Codable {
+    case object([String: JSONAny]), array([JSONAny]), string(String), number(Double), integer(Int64), bool(Bool), null
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let v = try? c.decode(Bool.self) { self = .bool(v) }
+        else if let v = try? c.decode(Int64.self) { self = .integer(v) }
+        else if let v = try? c.decode(Double.self) { self = .number(v) }
+        else if let v = try? c.decode(String.self) { self = .string(v) }
+        else if let v = try? c.decode([JSONAny].self) { self = .array(v) }
+        else { self = .object(try c.decode([String: JSONAny].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .object(let v): try c.encode(v)
+        case .array(let v): try c.encode(v)
+        case .string(let v): try c.encode(v)
+        case .number(let v): try c.encode(v)
+        case .integer(let v): try c.encode(v)
+        case .bool(let v): try c.encode(v)
+        case .null: try c.encodeNil()
+        }
+    }
+}
+
+/// A type-erased encodable value.
+struct AnyEncodable: Encodable {
+    let encodeBody: (any Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeBody = value.encode }
+    func encode(to encoder: any Encoder) throws { try encodeBody(encoder) }
+}
+
+/// Progress lines on stderr, only when stderr is a terminal.
+enum Progress {
+    static var isTerminal: Bool { isatty(2) == 1 }
+
+    static func reporter(label: String) -> (@Sendable (Position, Position) -> Void)? {
+        guard isTerminal else { return nil }
+        return { done, total in
+            FileHandle.standardError.write(Data("\r\(label): \(done.rawValue)/\(total.rawValue)\(done == total ? "\n" : "")".utf8))
+        }
+    }
+}
