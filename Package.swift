@@ -53,6 +53,8 @@ let package = Package(
             path: "Sources/SyncLedgerCLI",
             swiftSettings: strict
         ),
+        // Benchmark: swift run -c release syncledger-bench
+        .executableTarget(name: "syncledger-bench", dependencies: ["SyncLedger", "Projections", "EventLog", "ServerSideSync"], path: "Sources/SyncLedgerBench", swiftSettings: strict),
         // Helper launched by the cross-process tests: appends to a shared log file.
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 

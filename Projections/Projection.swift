@@ -8,20 +8,24 @@ import SQLite
 public struct ProjectedEvent: Sendable {
     public var recorded: RecordedEvent
     public var event: DomainEvent
+    /// The metadata, when the caller already has it decoded.
+    public var knownMetadata: EventMetadata?
 
-    public init(recorded: RecordedEvent, event: DomainEvent) {
+    public init(recorded: RecordedEvent, event: DomainEvent, metadata: EventMetadata? = nil) {
         self.recorded = recorded
         self.event = event
+        self.knownMetadata = metadata
     }
 
-    /// Decodes a recorded event through the registry.
-    public init(_ recorded: RecordedEvent) throws {
+    /// Decodes a recorded event through the registry (and its metadata, when `withMetadata`).
+    public init(_ recorded: RecordedEvent, withMetadata: Bool = false) throws {
         self.recorded = recorded
         self.event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: Data(recorded.data.utf8))
+        self.knownMetadata = withMetadata ? try EventMetadata.decode(recorded.metadata) : nil
     }
 
-    /// The event's metadata, decoded on each call.
-    public func metadata() throws -> EventMetadata { try EventMetadata.decode(recorded.metadata) }
+    /// The event's metadata (decoded now unless already known).
+    public func metadata() throws -> EventMetadata { try knownMetadata ?? EventMetadata.decode(recorded.metadata) }
 
     /// The recorded-at instant as RFC 3339 text.
     public var recordedAtText: String { Timestamp.format(recorded.recordedAt) }

@@ -169,9 +169,9 @@ public struct ProjectionRunner: Sendable {
         try transaction.forEachEvent(after: .origin, through: head) { recorded in
             let wanted = targets.filter { $0.handles(type: recorded.type) }
             if !wanted.isEmpty || withState {
-                let event = try ProjectedEvent(recorded)
+                let event = try ProjectedEvent(recorded, withMetadata: wanted.count > 1)
                 for projection in wanted { try projection.apply(event, in: db) }
-                if withState { state = SyncDomain.evolve(state, with: event.event) }
+                if withState { SyncDomain.apply(event.event, to: &state) }
             }
             count += 1
             let position = recorded.position.rawValue

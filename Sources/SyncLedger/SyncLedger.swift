@@ -141,13 +141,13 @@ public final class SyncLedger: Sendable {
         let checkpoint = try db.scalar("SELECT position FROM projection_checkpoints WHERE name = ?", .text(DecisionStateStore.name))?.int64 ?? 0
         var state = try DecisionStateStore.load(from: db)
         if checkpoint < head.rawValue {
-            let old = state
-            var touched = Set<String>()
+            var missed: [DomainEvent] = []
             try tx.forEachEvent(after: Position(checkpoint), through: head) { recorded in
-                state = SyncDomain.evolve(state, with: try ProjectedEvent(recorded).event)
-                touched.insert(recorded.stream.rawValue)
+                let event = try ProjectedEvent(recorded).event
+                SyncDomain.apply(event, to: &state)
+                missed.append(event)
             }
-            try DecisionStateStore.save(from: old, to: state, touched: touched, in: db)
+            try DecisionStateStore.save(missed, state: state, in: db)
             try runner.setDecisionCheckpoint(head, in: db)
         }
         return Cached(state: state, position: head)
@@ -177,10 +177,12 @@ public final class SyncLedger: Sendable {
         }
         guard !events.isEmpty else { return .success(Execution(commandID: request.commandID, events: [], isRepeat: false)) }
         var newEvents: [NewEvent] = []
+        var metadataOf: [EventMetadata] = []
         var expectations: [StreamID: ExpectedVersion] = [:]
         for (index, event) in events.enumerated() {
             var eventMetadata = metadata
             if index > 0 { eventMetadata.arguments = nil }
+            metadataOf.append(eventMetadata)
             let (type, version) = event.typeName
             let stream = StreamID(event.stream)
             if refusal == nil, expectations[stream] == nil { expectations[stream] = .exactly(try tx.streamVersion(of: stream)) }
@@ -188,10 +190,11 @@ public final class SyncLedger: Sendable {
                                       data: String(decoding: try event.encodedData(), as: UTF8.self), metadata: try eventMetadata.encoded()))
         }
         let recorded = try tx.append(newEvents, expecting: expectations)
-        let projected = zip(recorded, events).map { ProjectedEvent(recorded: $0, event: $1) }
+        let projected = recorded.indices.map { ProjectedEvent(recorded: recorded[$0], event: events[$0], metadata: metadataOf[$0]) }
         try runner.applyInline(projected, in: db)
-        let newState = events.reduce(cached.state) { SyncDomain.evolve($0, with: $1) }
-        try DecisionStateStore.save(from: cached.state, to: newState, touched: Set(events.map(\.stream)), in: db)
+        var newState = cached.state
+        for event in events { SyncDomain.apply(event, to: &newState) }
+        try DecisionStateStore.save(events, state: newState, in: db)
         let head = recorded.last!.position
         try runner.setDecisionCheckpoint(head, in: db)
         cached = Cached(state: newState, position: head)

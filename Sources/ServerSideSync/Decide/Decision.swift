@@ -28,7 +28,7 @@ struct Decision {
 
     mutating func emit(_ event: DomainEvent) {
         events.append(event)
-        state = SyncDomain.evolve(state, with: event)
+        SyncDomain.apply(event, to: &state)
     }
 
     var now: Date { context.now }

@@ -5,13 +5,22 @@ import Foundation
 public enum SyncDomain {
     /// The state after `events`, folded from the empty state.
     public static func fold(_ events: some Sequence<DomainEvent>) -> SyncState {
-        events.reduce(into: SyncState()) { state, event in state = evolve(state, with: event) }
+        var state = SyncState()
+        for event in events { apply(event, to: &state) }
+        return state
     }
 
     /// The state after `event`. Never fails: an event is a fact that happened;
     /// validation belongs to `decide`.
     public static func evolve(_ state: SyncState, with event: DomainEvent) -> SyncState {
         var s = state
+        apply(event, to: &s)
+        return s
+    }
+
+    /// Applies `event` to `s` in place: the same fold as ``evolve(_:with:)``
+    /// without copying the state, for long folds (rebuild, replay).
+    public static func apply(_ event: DomainEvent, to s: inout SyncState) {
         switch event {
         case .tenantCreated(let e):
             s.tenantName = e.name
@@ -109,6 +118,5 @@ public enum SyncDomain {
         case .profileTestJobCompleted, .commandRefused:
             break
         }
-        return s
     }
 }
