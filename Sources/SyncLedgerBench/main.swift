@@ -25,7 +25,11 @@ let targetEvents = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let mailboxCount = arguments.count > 2 ? Int(arguments[2]) ?? 2_000 : 2_000
 let path = FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-bench-\(getpid()).sqlite").path
 defer {
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    if ProcessInfo.processInfo.environment["SYNCLEDGER_BENCH_KEEP"] == nil {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    } else {
+        print("kept \(path)")
+    }
 }
 
 let clock = ManualAmbient(at: Timestamp.parse("2025-01-01T08:00:00Z")!)

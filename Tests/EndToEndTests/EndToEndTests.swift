@@ -174,3 +174,54 @@ struct EndToEndTests {
         #expect(again.status == 64)
     }
 }
+
+@Suite("syncledger admin commands, end to end")
+struct AdminCommandTests {
+    @Test func everyAdminCommandOutsideTheWalkthroughHasAHappyPath() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let secret = cli.folder.appendingPathComponent("secret.txt")
+        try "s3cr3t-value".write(to: secret, atomically: true, encoding: .utf8)
+        let lines: [(String, String)] = [
+            ("tenant create Contoso --admin gabriela@contoso.com", "TenantCreated"),
+            ("env provision cn-prod --region china --provisioned-on 2019-06-01 --as gabriela@contoso.com", "EnvironmentProvisioned"),
+            ("env enable-china-exchange --as gabriela@contoso.com", "ChinaExchangeAccessEnabled"),
+            ("directory add-user sam@contoso.com --as gabriela@contoso.com", "MailboxCreated"),
+            ("directory add-user alice@contoso.com --as gabriela@contoso.com", "MailboxCreated"),
+            ("directory grant sam@contoso.com service-admin --as gabriela@contoso.com", "AdminRoleGranted"),
+            ("directory revoke sam@contoso.com service-admin --as gabriela@contoso.com", "AdminRoleRevoked"),
+            ("role assign 'System Administrator' --user sam@contoso.com --as gabriela@contoso.com", "SecurityRoleAssigned"),
+            ("team create Sales --as sam@contoso.com", "TeamCreated"),
+            ("team add-member Sales alice@contoso.com --as sam@contoso.com", "TeamMemberAdded"),
+            ("role create 'Mail desk' --as sam@contoso.com", "SecurityRoleCreated"),
+            ("role set-privilege 'Mail desk' mailbox-write user --as sam@contoso.com", "RolePrivilegeSet"),
+            ("role assign 'Mail desk' --team Sales --as sam@contoso.com", "SecurityRoleAssigned"),
+            ("role remove 'Mail desk' --team Sales --as sam@contoso.com", "SecurityRoleRemoved"),
+            ("profile create 'Fabrikam EXO' --id fabrikam --auth oauth --tenant-id 8f1c0d7e-1111-4222-8333-944455556666 --application-id app-1 --client-secret-file \(secret.path) --as sam@contoso.com", "ServerProfileCreated"),
+            ("profile update fabrikam --max-connections 30 --as sam@contoso.com", "ServerProfileUpdated"),
+            ("profile set-location cn-prod-exchange-online --ews https://partner.outlook.cn/EWS/Exchange.asmx --as sam@contoso.com", "ServerProfileLocationSet"),
+            ("profile set-default fabrikam --as sam@contoso.com", "DefaultServerProfileSet"),
+            ("profile set-default cn-prod-exchange-online --as sam@contoso.com", "DefaultServerProfileSet"),
+            ("profile deactivate fabrikam --as sam@contoso.com", "ServerProfileDeactivated"),
+            ("settings set --outgoing outlook --as sam@contoso.com", "EmailSettingsChanged"),
+            ("mailbox edit alice@contoso.com --act none --as sam@contoso.com", "MailboxConfigured"),
+            ("mailbox set-email alice@contoso.com alice.smith@contoso.com --as sam@contoso.com", "MailboxEmailAddressChanged"),
+            ("mailbox reject alice.smith@contoso.com --as gabriela@contoso.com", "MailboxEmailRejected"),
+            ("mailbox approve alice.smith@contoso.com --programmatic --as gabriela@contoso.com", "MailboxEmailApproved"),
+        ]
+        for (line, type) in lines {
+            let result = try cli.run(line + " --json")
+            #expect(result.status == 0, "\(line): \(result.stderr)")
+            let events = (result.json as? [String: Any])?["events"] as? [[String: Any]]
+            #expect(events?.contains { $0["type"] as? String == type } == true, "\(line) recorded no \(type): \(result.stdout)")
+        }
+        // The secret never reaches the file; its fingerprint does.
+        for suffix in ["", "-wal"] {
+            let file = (try? Data(contentsOf: URL(fileURLWithPath: cli.db + suffix))) ?? Data()
+            #expect(file.range(of: Data("s3cr3t-value".utf8)) == nil, "the secret is in \(cli.db + suffix)")
+        }
+        let approval = try cli.run("audit --action mailbox.approve --json").json as? [[String: Any]]
+        #expect(approval?.first?["source"] as? String == "api")
+        #expect(try cli.run("mailbox approve alice.smith@contoso.com --programmatic --also-changing emailaddress --as gabriela@contoso.com").status == 78)
+    }
+}
