@@ -101,13 +101,7 @@ extension WriteTransaction {
     /// Calls `body` with each event of `stream` after version `after`, in
     /// order, as this transaction sees them.
     public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
-        var cursor = after
-        while true {
-            let page = try connection.streamPage(stream, after: cursor, limit: EventLog.defaultPageSize)
-            for event in page { try body(event) }
-            guard let last = page.last, page.count == EventLog.defaultPageSize else { return }
-            cursor = last.streamVersion
-        }
+        try EventLog.walkStream(after: after, page: { try connection.streamPage(stream, after: $0, limit: EventLog.defaultPageSize) }, body)
     }
 }
 
@@ -165,11 +159,18 @@ extension EventLog {
 
     /// Calls `body` with every event of `stream` after version `after`, in order.
     public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
+        try Self.walkStream(after: after, page: { cursor in try read { try $0.streamPage(stream, after: cursor, limit: Self.defaultPageSize) } }, body)
+    }
+
+    /// Fetches a stream page after page (each after the last version seen)
+    /// and hands every event to `body`, until a short page ends it.
+    static func walkStream(after: StreamVersion, page fetch: (StreamVersion) throws -> [RecordedEvent],
+                           _ body: (RecordedEvent) throws -> Void) throws {
         var cursor = after
         while true {
-            let page = try read { try $0.streamPage(stream, after: cursor, limit: Self.defaultPageSize) }
+            let page = try fetch(cursor)
             for event in page { try body(event) }
-            guard let last = page.last, page.count == Self.defaultPageSize else { return }
+            guard let last = page.last, page.count == defaultPageSize else { return }
             cursor = last.streamVersion
         }
     }

@@ -178,15 +178,8 @@ struct RoleCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var who: ActorOptions
         @Argument(help: "The role, e.g. \"System Administrator\" or \"Delegated Mailbox Approver\".") var role: String
-        @Option(help: "The user.") var user: String?
-        @Option(help: "The team.") var team: String?
-        func validate() throws {
-            guard (user == nil) != (team == nil) else { throw ValidationError("name exactly one of --user or --team") }
-        }
-        func run() throws {
-            let principal: Principal = user.map { .user(UserPrincipalName($0)) } ?? .team(TeamName(team!))
-            try perform(store, who) { .assignRole(try who.environment(in: $0), RoleName(role), principal) }
-        }
+        @OptionGroup var to: PrincipalOptions
+        func run() throws { try perform(store, who) { .assignRole(try who.environment(in: $0), RoleName(role), to.principal) } }
     }
 
     struct Remove: ParsableCommand {
@@ -194,16 +187,21 @@ struct RoleCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var who: ActorOptions
         @Argument(help: "The role.") var role: String
-        @Option(help: "The user.") var user: String?
-        @Option(help: "The team.") var team: String?
-        func validate() throws {
-            guard (user == nil) != (team == nil) else { throw ValidationError("name exactly one of --user or --team") }
-        }
-        func run() throws {
-            let principal: Principal = user.map { .user(UserPrincipalName($0)) } ?? .team(TeamName(team!))
-            try perform(store, who) { .removeRole(try who.environment(in: $0), RoleName(role), principal) }
-        }
+        @OptionGroup var to: PrincipalOptions
+        func run() throws { try perform(store, who) { .removeRole(try who.environment(in: $0), RoleName(role), to.principal) } }
     }
+}
+
+/// `--user` or `--team`: who a role goes to.
+struct PrincipalOptions: ParsableArguments {
+    @Option(help: "The user.") var user: String?
+    @Option(help: "The team.") var team: String?
+
+    func validate() throws {
+        guard (user == nil) != (team == nil) else { throw ValidationError("name exactly one of --user or --team") }
+    }
+
+    var principal: Principal { user.map { .user(UserPrincipalName($0)) } ?? .team(TeamName(team ?? "")) }
 }
 
 // MARK: - exchange, tick
