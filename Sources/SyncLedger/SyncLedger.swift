@@ -132,11 +132,21 @@ public final class SyncLedger: Sendable {
         var at: Date?
     }
 
-    /// The decision state as of the transaction's head: the cache if current,
-    /// else the stored rows, folded forward over any events they lack (and saved).
+    /// The decision state as of the transaction's head: the cache, folded
+    /// forward over events other writers appended since (this process's other
+    /// ledgers, other processes); without a cache, the stored rows, folded
+    /// forward over any events they lack (which are then saved).
     func loadState(in tx: WriteTransaction) throws -> Cached {
         let head = try tx.head().position
-        if let cached = cache.withLock({ $0 }), cached.position == head { return cached }
+        if var cached = cache.withLock({ $0 }), cached.position <= head {
+            if cached.position < head {
+                try tx.forEachEvent(after: cached.position, through: head) { recorded in
+                    SyncDomain.apply(try ProjectedEvent(recorded).event, to: &cached.state)
+                }
+                cached.position = head
+            }
+            return cached
+        }
         let db = tx.connection
         let checkpoint = try db.scalar("SELECT position FROM projection_checkpoints WHERE name = ?", .text(DecisionStateStore.name))?.int64 ?? 0
         var state = try DecisionStateStore.load(from: db)
