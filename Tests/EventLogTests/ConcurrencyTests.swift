@@ -73,3 +73,33 @@ struct ConcurrencyTests {
         #expect(perStream.values.map(\.count).reduce(0, +) == 300)
     }
 }
+
+@Suite("Crash recovery")
+struct CrashRecoveryTests {
+    @Test func aWriterKilledMidStreamLeavesAnIntactConsistentLog() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path()
+        _ = try openLog(folder)
+        let process = Process()
+        process.executableURL = ConcurrencyTests().contender
+        process.arguments = [path, "victim", "5", "1000000"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Let it commit a few hundred appends, then kill it without warning.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, (try? EventLog.open(at: path).head().position.rawValue) ?? 0 < 200 {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let log = try EventLog.open(at: path)
+        let head = try log.head()
+        #expect(head.position.rawValue >= 200)
+        #expect(try log.verify() == .intact(events: head.position.rawValue, head: head))
+        // It keeps going where the dead writer stopped.
+        let version = try log.streamVersion(of: "stream-0")
+        try log.append([event(999_999, "stream-0")], to: "stream-0", expecting: .exactly(version))
+        #expect(try log.verify().isIntact)
+    }
+}
