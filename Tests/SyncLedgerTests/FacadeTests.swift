@@ -261,3 +261,23 @@ struct SharedFileTests {
         #expect(try f.ledger.verify().isIntact)
     }
 }
+
+@Suite("Snapshots")
+struct SnapshotTests {
+    @Test func aSnapshotOfAnotherSchemaVersionIsIgnored() throws {
+        let f = try Fixture(snapshotInterval: 10)
+        try f.buildWorld()
+        try f.run(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
+        let head = try f.ledger.log.head().position
+        let projection = MailboxStatusProjection()
+        let fresh = try f.ledger.runner.materialize(projection, at: head, from: f.ledger.log, useSnapshots: false)
+        let snapped = try f.ledger.runner.materialize(projection, at: head, from: f.ledger.log)
+        #expect(snapped.folded < fresh.folded, "a snapshot was used")
+        #expect(try projection.dump(snapped.db) == projection.dump(fresh.db))
+        // Pretend every stored snapshot was taken by another version of the fold.
+        try f.ledger.log.withWriteTransaction { tx in try tx.connection.run("UPDATE projection_snapshots SET schema_version = 99") }
+        let ignored = try f.ledger.runner.materialize(projection, at: head, from: f.ledger.log)
+        #expect(ignored.folded == fresh.folded)
+        #expect(try projection.dump(ignored.db) == projection.dump(fresh.db))
+    }
+}
