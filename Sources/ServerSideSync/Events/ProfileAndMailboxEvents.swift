@@ -176,19 +176,19 @@ public enum TestTrigger: String, Hashable, Sendable, Codable {
     case retry
 }
 
-/// Per-channel enablement flags (`enabledforincomingemail`, `…outgoingemail`, `…act`).
-public struct ChannelFlags: Hashable, Sendable, Codable {
-    public var incoming: Bool
-    public var outgoing: Bool
-    public var appointmentsContactsTasks: Bool
-    public init(incoming: Bool, outgoing: Bool, appointmentsContactsTasks: Bool) {
+/// One value per synchronization channel.
+public struct PerChannel<Value: Hashable & Sendable & Codable>: Hashable, Sendable, Codable {
+    public var incoming: Value
+    public var outgoing: Value
+    public var appointmentsContactsTasks: Value
+
+    public init(incoming: Value, outgoing: Value, appointmentsContactsTasks: Value) {
         self.incoming = incoming
         self.outgoing = outgoing
         self.appointmentsContactsTasks = appointmentsContactsTasks
     }
-    public static let none = ChannelFlags(incoming: false, outgoing: false, appointmentsContactsTasks: false)
 
-    public subscript(channel: Channel) -> Bool {
+    public subscript(channel: Channel) -> Value {
         get {
             switch channel {
             case .incoming: incoming
@@ -206,34 +206,20 @@ public struct ChannelFlags: Hashable, Sendable, Codable {
     }
 }
 
-/// The three status columns of a mailbox.
-public struct ChannelStatuses: Hashable, Sendable, Codable {
-    public var incoming: ChannelOutcome
-    public var outgoing: ChannelOutcome
-    public var appointmentsContactsTasks: ChannelOutcome
-    public init(incoming: ChannelOutcome, outgoing: ChannelOutcome, appointmentsContactsTasks: ChannelOutcome) {
-        self.incoming = incoming
-        self.outgoing = outgoing
-        self.appointmentsContactsTasks = appointmentsContactsTasks
-    }
-    public static let notRun = ChannelStatuses(incoming: .notRun, outgoing: .notRun, appointmentsContactsTasks: .notRun)
+/// Per-channel enablement flags (`enabledforincomingemail`, `…outgoingemail`, `…act`).
+public typealias ChannelFlags = PerChannel<Bool>
 
-    public subscript(channel: Channel) -> ChannelOutcome {
-        get {
-            switch channel {
-            case .incoming: incoming
-            case .outgoing: outgoing
-            case .appointmentsContactsTasks: appointmentsContactsTasks
-            }
-        }
-        set {
-            switch channel {
-            case .incoming: incoming = newValue
-            case .outgoing: outgoing = newValue
-            case .appointmentsContactsTasks: appointmentsContactsTasks = newValue
-            }
-        }
-    }
+/// The three status columns of a mailbox.
+public typealias ChannelStatuses = PerChannel<ChannelOutcome>
+
+extension PerChannel where Value == Bool {
+    /// Enabled for no channel.
+    public static var none: ChannelFlags { ChannelFlags(incoming: false, outgoing: false, appointmentsContactsTasks: false) }
+}
+
+extension PerChannel where Value == ChannelOutcome {
+    /// `Not Run` on every channel.
+    public static var notRun: ChannelStatuses { ChannelStatuses(incoming: .notRun, outgoing: .notRun, appointmentsContactsTasks: .notRun) }
 }
 
 /// A mailbox was tested against (simulated) Exchange Online, with the outcome
