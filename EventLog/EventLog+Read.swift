@@ -37,6 +37,10 @@ extension Statement {
 }
 
 extension Connection {
+    /// The log's last position, as this connection sees it (for callers that
+    /// read the log's tables through ``EventLog/withReadTransaction(_:)``).
+    public func headPosition() throws(SQLiteError) -> Position { try head().position }
+
     func streamVersion(of stream: StreamID) throws(SQLiteError) -> StreamVersion {
         let version = try scalar("SELECT max(stream_version) FROM events WHERE stream_id = ?", .text(stream.rawValue))
         return StreamVersion(version?.int64 ?? 0)

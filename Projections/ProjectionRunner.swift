@@ -205,6 +205,19 @@ public struct ProjectionRunner: Sendable {
         return stale
     }
 
+    /// Whether ``catchUp(in:progress:)`` has anything to do on `db` (read-only check):
+    /// the runner's tables are missing, a projection is stale, or a checkpoint
+    /// is behind `head`.
+    public func needsCatchUp(in db: Connection, head: Position) throws -> Bool {
+        let applied = try Self.migrator.appliedIdentifiers(in: db)
+        guard applied == Self.migrator.identifiers else { return true }
+        if !(try stale(in: db, head: head)).isEmpty { return true }
+        for projection in projections where (try storedVersion(of: projection.name, in: db)?.position ?? 0) < head.rawValue {
+            return true
+        }
+        return false
+    }
+
     /// Brings every projection up to the head inside `transaction`: stale
     /// ones are rebuilt, the others apply the events after their checkpoint.
     public func catchUp(in transaction: WriteTransaction, progress: ((Position, Position) -> Void)? = nil) throws {

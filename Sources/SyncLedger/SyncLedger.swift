@@ -64,7 +64,12 @@ public final class SyncLedger: Sendable {
         do { log = try EventLog.open(at: path, options: options.log) } catch { throw .cannotOpen(error) }
         let ledger = SyncLedger(log: log, runner: ProjectionRunner(snapshotInterval: options.snapshotInterval), options: options)
         do {
-            try log.withWriteTransaction { tx in try ledger.runner.catchUp(in: tx, progress: options.progress) }
+            // Take the write lock only when there is something to catch up, so
+            // queries on a live ledger never wait for writers.
+            let behind = try log.withReadTransaction { db in try ledger.runner.needsCatchUp(in: db, head: try db.headPosition()) }
+            if behind {
+                try log.withWriteTransaction { tx in try ledger.runner.catchUp(in: tx, progress: options.progress) }
+            }
         } catch {
             throw SyncLedgerError.wrap(error)
         }
@@ -238,8 +243,22 @@ public final class SyncLedger: Sendable {
     }
 
     /// The current decision state (directory, environments, profiles, mailboxes).
+    ///
+    /// Read without the write lock when the stored state is current; folded
+    /// forward (and saved) under the write lock otherwise.
     public func currentState() throws(SyncLedgerError) -> SyncState {
         do {
+            let stored: Cached? = try log.withReadTransaction { db in
+                let head = try db.headPosition()
+                if let cached = self.cache.withLock({ $0 }), cached.position == head { return cached }
+                let checkpoint = try db.scalar("SELECT position FROM projection_checkpoints WHERE name = ?", .text(DecisionStateStore.name))?.int64 ?? -1
+                guard checkpoint == head.rawValue else { return nil }
+                return Cached(state: try DecisionStateStore.load(from: db), position: head)
+            }
+            if let stored {
+                cache.withLock { $0 = stored }
+                return stored.state
+            }
             return try log.withWriteTransaction { tx in
                 let cached = try self.loadState(in: tx)
                 self.cache.withLock { $0 = cached }

@@ -281,3 +281,21 @@ struct SnapshotTests {
         #expect(try projection.dump(ignored.db) == projection.dump(fresh.db))
     }
 }
+
+@Suite("Reading while another writer holds the lock")
+struct ReadersNeverWaitTests {
+    @Test func openingAndQueryingDoNotTakeTheWriteLock() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let writer = try Connection(path: f.ledger.path, busyTimeout: .milliseconds(10))
+        try writer.execute("BEGIN IMMEDIATE")
+        defer { try? writer.execute("ROLLBACK") }
+        let started = Date()
+        let reader = try SyncLedger.open(at: f.ledger.path)
+        #expect(try reader.mailboxStatus().count == 5)
+        #expect(try reader.currentState().mailboxes.count == 5)
+        #expect(try reader.audit().count == Int(try reader.log.head().position.rawValue))
+        #expect(try reader.verify().isIntact)
+        #expect(Date().timeIntervalSince(started) < 4, "a query waited for the write lock")
+    }
+}
