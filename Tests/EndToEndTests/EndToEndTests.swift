@@ -225,3 +225,34 @@ struct AdminCommandTests {
         #expect(try cli.run("mailbox approve alice.smith@contoso.com --programmatic --also-changing emailaddress --as gabriela@contoso.com").status == 78)
     }
 }
+
+@Suite("Two syncledger processes on one file")
+struct ConcurrentProcessesTests {
+    @Test func concurrentCommandsAreAllRecordedInOneIntactChain() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli.run("tenant create Contoso --admin gabriela@contoso.com").status == 0)
+        let before = try cli.run("log head --json").json as? [String: Any]
+        // Two shells, each adding 15 Exchange mailboxes, at the same time.
+        let scripts = (0..<2).map { worker in
+            (0..<15).map { n in "\(CLI.binary.path) exchange add-mailbox w\(worker)-\(n)@contoso.com --as gabriela@contoso.com --db \(cli.db)" }
+                .joined(separator: " && ")
+        }
+        let processes = try scripts.map { script -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "(" + script + ") > /dev/null"]
+            try process.run()
+            return process
+        }
+        for process in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        let after = try cli.run("log head --json").json as? [String: Any]
+        #expect((after?["position"] as? Int) == (before?["position"] as? Int).map { $0 + 30 })
+        #expect(try cli.run("log verify").status == 0)
+        let audit = try cli.run("audit --action exchange.add-mailbox --json").json as? [[String: Any]]
+        #expect(audit?.count == 30)
+    }
+}
