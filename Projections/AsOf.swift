@@ -65,7 +65,7 @@ extension ProjectionRunner {
         try memory.writeTransaction {
             try log.forEachEvent(from: Position(start + 1), through: position) { recorded in
                 guard projection.handles(type: recorded.type) else { return }
-                try projection.apply(try ProjectedEvent(recorded), in: memory)
+                try projection.apply(try projection.decode(recorded), in: memory)
                 folded += 1
             }
         }

@@ -52,6 +52,14 @@ public protocol Projection: Sendable {
     func handles(type: String) -> Bool
     /// Applies one event. Runs inside the caller's transaction; never commits.
     func apply(_ event: ProjectedEvent, in db: Connection) throws
+    /// Decodes a recorded event for this projection alone. The default decodes
+    /// everything; a projection may decode only the fields it reads, as long as
+    /// `apply` then gives the same rows.
+    func decode(_ recorded: RecordedEvent) throws -> ProjectedEvent
+}
+
+extension Projection {
+    public func decode(_ recorded: RecordedEvent) throws -> ProjectedEvent { try ProjectedEvent(recorded) }
 }
 
 extension Projection {

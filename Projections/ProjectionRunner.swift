@@ -168,7 +168,9 @@ public struct ProjectionRunner: Sendable {
         var count: Int64 = 0
         try transaction.forEachEvent(after: .origin, through: head) { recorded in
             let wanted = targets.filter { $0.handles(type: recorded.type) }
-            if !wanted.isEmpty || withState {
+            if wanted.count == 1 && !withState {
+                try wanted[0].apply(try wanted[0].decode(recorded), in: db)
+            } else if !wanted.isEmpty || withState {
                 let event = try ProjectedEvent(recorded, withMetadata: wanted.count > 1)
                 for projection in wanted { try projection.apply(event, in: db) }
                 if withState { SyncDomain.apply(event.event, to: &state) }

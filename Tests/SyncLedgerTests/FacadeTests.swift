@@ -49,6 +49,12 @@ struct FacadeTests {
         #expect(replayed == (try f.ledger.log.head().position.rawValue))
         #expect(try f.dumps() == inline)
         #expect(try f.decisionRows() == state)
+        // One projection alone takes the projection's own (slimmer) decoding path.
+        for name in ["mailbox-status", "alerts", "audit-trail", "commands", "decision-state"] {
+            try f.ledger.rebuild([name])
+            #expect(try f.dumps() == inline, "rebuilding \(name) alone")
+            #expect(try f.decisionRows() == state, "rebuilding \(name) alone")
+        }
         // A projection whose tables vanished is rebuilt when the file is opened again.
         try f.ledger.log.withWriteTransaction { tx in try tx.connection.execute("DROP TABLE alerts") }
         let reopened = try SyncLedger.open(at: f.ledger.path)
