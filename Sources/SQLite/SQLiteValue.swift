@@ -38,6 +38,4 @@ extension SQLiteValue {
     public static func int(_ value: Int) -> SQLiteValue { .integer(Int64(value)) }
     /// A text value, or NULL when `value` is `nil`.
     public static func optionalText(_ value: String?) -> SQLiteValue { value.map(SQLiteValue.text) ?? .null }
-    /// An integer value, or NULL when `value` is `nil`.
-    public static func optionalInteger(_ value: Int64?) -> SQLiteValue { value.map(SQLiteValue.integer) ?? .null }
 }

@@ -53,7 +53,6 @@ func reportingFailure<T>(json: Bool, _ body: () throws -> T) throws -> T {
     } catch let failure as CLIFailure {
         switch failure {
         case .notFound(let message): fail(code: "UnknownObject", message: message, status: ExitStatus.unknownObject, json: json)
-        case .refused(let message): fail(code: "Refused", message: message, status: ExitStatus.rule, json: json)
         case .tampered(let message): fail(code: "Tampered", message: message, status: ExitStatus.tampered, json: json)
         }
     }

@@ -148,7 +148,7 @@ struct ProjectionsCommand: ParsableCommand {
             let ledger = try store.open(progress: true)
             try reportingFailure(json: store.json) {
                 let started = Date()
-                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), progress: Progress.reporter(label: "rebuilding").map { f in { f($0, $1) } })
+                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), progress: Progress.reporter(label: "rebuilding"))
                 let seconds = Date().timeIntervalSince(started)
                 if store.json {
                     Output.printJSON(["events": AnyEncodable(count), "seconds": AnyEncodable(seconds)])

@@ -97,8 +97,7 @@ struct MailboxCommand: ParsableCommand {
         func run() throws {
             let ledger = try store.open()
             try reportingFailure(json: store.json) {
-                let who = try ActorOptions.parse(env.map { ["--env", $0] } ?? [])
-                let id = try who.mailbox(mailbox, in: try ledger.currentState())
+                let id = try resolveMailbox(mailbox, env: env, in: try ledger.currentState())
                 guard let row = try ledger.mailboxStatus(asOf: cutoff.asOf).first(where: { $0.mailbox == id.rawValue }) else {
                     throw CLIFailure.notFound("mailbox \(id) did not exist at \(cutoff.asOf)")
                 }

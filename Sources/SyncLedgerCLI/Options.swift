@@ -50,33 +50,40 @@ struct ActorOptions: ParsableArguments {
     }
 
     /// The environment: `--env`, or the only one the ledger holds.
-    func environment(in state: SyncState) throws -> EnvironmentID {
-        if let env { return EnvironmentID(env) }
-        let all = state.environments.keys.sorted()
-        guard all.count == 1 else {
-            if all.isEmpty { throw CLIFailure.notFound("no environment exists yet: run `syncledger env provision` first") }
-            throw ValidationError("the ledger holds \(all.count) environments (\(all.map(\.rawValue).joined(separator: ", "))): choose one with --env")
-        }
-        return all[0]
-    }
+    func environment(in state: SyncState) throws -> EnvironmentID { try resolveEnvironment(env, in: state) }
 
     /// A mailbox named by its id, or by an email address / owner UPN in the environment.
-    func mailbox(_ reference: String, in state: SyncState) throws -> MailboxID {
-        if state.mailboxes[MailboxID(reference)] != nil { return MailboxID(reference) }
-        let address = reference.lowercased()
-        let matches = state.mailboxes.values.filter { mailbox in
-            guard env == nil || mailbox.environment.rawValue == env else { return false }
-            if mailbox.emailAddress.rawValue == address { return true }
-            if case .user(let upn) = mailbox.owner, upn.rawValue == address { return true }
-            if case .queue(let name) = mailbox.owner, name.rawValue.lowercased() == address { return true }
-            return false
-        }
-        guard !matches.isEmpty else { throw CLIFailure.notFound("no mailbox \(reference)\(env.map { " in \($0)" } ?? "")") }
-        guard matches.count == 1 else {
-            throw ValidationError("\(reference) names \(matches.count) mailboxes (\(matches.map(\.id.rawValue).sorted().joined(separator: ", "))): use --env or the mailbox id")
-        }
-        return matches[0].id
+    func mailbox(_ reference: String, in state: SyncState) throws -> MailboxID { try resolveMailbox(reference, env: env, in: state) }
+}
+
+/// The environment named `env`, or the only one the ledger holds.
+func resolveEnvironment(_ env: String?, in state: SyncState) throws -> EnvironmentID {
+    if let env { return EnvironmentID(env) }
+    let all = state.environments.keys.sorted()
+    guard all.count == 1 else {
+        if all.isEmpty { throw CLIFailure.notFound("no environment exists yet: run `syncledger env provision` first") }
+        throw ValidationError("the ledger holds \(all.count) environments (\(all.map(\.rawValue).joined(separator: ", "))): choose one with --env")
     }
+    return all[0]
+}
+
+/// A mailbox named by its id, or by its email address, owner UPN or queue name
+/// (within `env` when given).
+func resolveMailbox(_ reference: String, env: String?, in state: SyncState) throws -> MailboxID {
+    if state.mailboxes[MailboxID(reference)] != nil { return MailboxID(reference) }
+    let address = reference.lowercased()
+    let matches = state.mailboxes.values.filter { mailbox in
+        guard env == nil || mailbox.environment.rawValue == env else { return false }
+        if mailbox.emailAddress.rawValue == address { return true }
+        if case .user(let upn) = mailbox.owner, upn.rawValue == address { return true }
+        if case .queue(let name) = mailbox.owner, name.rawValue.lowercased() == address { return true }
+        return false
+    }
+    guard !matches.isEmpty else { throw CLIFailure.notFound("no mailbox \(reference)\(env.map { " in \($0)" } ?? "")") }
+    guard matches.count == 1 else {
+        throw ValidationError("\(reference) names \(matches.count) mailboxes (\(matches.map(\.id.rawValue).sorted().joined(separator: ", "))): use --env or the mailbox id")
+    }
+    return matches[0].id
 }
 
 /// `--as-of` on queries.
@@ -88,6 +95,5 @@ struct CutoffOptions: ParsableArguments {
 /// Failures the CLI reports itself, with their exit codes.
 enum CLIFailure: Error {
     case notFound(String)
-    case refused(String)
     case tampered(String)
 }

@@ -222,8 +222,7 @@ struct SettingsCommand: ParsableCommand {
         func run() throws {
             let ledger = try store.open()
             let state = try reportingFailure(json: store.json) { try ledger.currentState() }
-            let who = try ActorOptions.parse(env.map { ["--env", $0] } ?? [])
-            let id = try reportingFailure(json: store.json) { try who.environment(in: state) }
+            let id = try reportingFailure(json: store.json) { try resolveEnvironment(env, in: state) }
             guard let environment = state.environments[id] else {
                 fail(code: "UnknownEnvironment", message: "no environment named \(id)", status: ExitStatus.unknownObject, json: store.json)
             }

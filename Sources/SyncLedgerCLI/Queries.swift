@@ -52,7 +52,7 @@ struct AlertsCommand: ParsableCommand {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
             var wall: String?
-            if let mailbox { wall = "mailbox:\(try ActorOptions.parse([]).mailbox(mailbox, in: try ledger.currentState()).rawValue)" }
+            if let mailbox { wall = "mailbox:\(try resolveMailbox(mailbox, env: nil, in: try ledger.currentState()).rawValue)" }
             if let owner { wall = "user:\(owner.lowercased())" }
             let rows = try ledger.alerts(asOf: cutoff.asOf, wall: wall).filter { level == nil || $0.level == level!.rawValue }
             if store.json { Output.printJSON(rows) } else { printAlerts(rows) }
@@ -76,7 +76,7 @@ struct AuditCommand: ParsableCommand {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
             var mailboxID: String?
-            if let mailbox { mailboxID = try ActorOptions.parse([]).mailbox(mailbox, in: try ledger.currentState()).rawValue }
+            if let mailbox { mailboxID = try resolveMailbox(mailbox, env: nil, in: try ledger.currentState()).rawValue }
             let rows = try ledger.audit(asOf: cutoff.asOf, filter: AuditFilter(mailbox: mailboxID, actor: actor, action: action,
                                                                                 since: since?.date, until: until?.date, deniedOnly: denied))
             if store.json { Output.printJSON(rows); return }
@@ -152,8 +152,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
-            let who = try ActorOptions.parse(env.map { ["--env", $0] } ?? [])
-            let id = try who.mailbox(mailbox, in: try ledger.currentState())
+            let id = try resolveMailbox(mailbox, env: env, in: try ledger.currentState())
             let (value, steps) = try ledger.explain(mailbox: id.rawValue, field: field, asOf: cutoff.asOf)
             if store.json { Output.printJSON(["value": AnyEncodable(value), "steps": AnyEncodable(steps)]); return }
             print("\(field) of \(id) is \(value ?? "∅")")

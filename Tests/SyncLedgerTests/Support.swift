@@ -36,7 +36,6 @@ struct Fixture {
 
     /// The Contoso world of SyncLedgerTesting, executed through the facade.
     func buildWorld() throws {
-        for event in try C.world().history { _ = event }
         try run(.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), by: C.gabriela)
         try run(.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!, exchangeProfile: C.exchangeProfile)), by: C.gabriela)
         for (upn, name) in [(C.sam, "Sam"), (C.erin, "Erin"), (C.alice, "Alice"), (C.dana, "Dana")] {
