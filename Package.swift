@@ -49,12 +49,13 @@ let package = Package(
         .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
         .executableTarget(
             name: "SyncLedgerCLI",
-            dependencies: ["SyncLedger", "Projections", "EventLog", "ServerSideSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // Front ends see the facade and the domain's value types only.
+            dependencies: ["SyncLedger", "ServerSideSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/SyncLedgerCLI",
             swiftSettings: strict
         ),
         // Benchmark: swift run -c release syncledger-bench
-        .executableTarget(name: "syncledger-bench", dependencies: ["SyncLedger", "Projections", "EventLog", "ServerSideSync"], path: "Sources/SyncLedgerBench", swiftSettings: strict),
+        .executableTarget(name: "syncledger-bench", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync"], path: "Sources/SyncLedgerBench", swiftSettings: strict),
         // Helper launched by the cross-process tests: appends to a shared log file.
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 

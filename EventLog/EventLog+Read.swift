@@ -88,18 +88,35 @@ extension Connection {
     }
 }
 
-extension WriteTransaction {
-    /// Calls `body` with every event after `start` through `end` (the head when
-    /// `nil`), in position order, as this transaction sees them, a page at a time.
-    public func forEachEvent(after start: Position, through end: Position? = nil, _ body: (RecordedEvent) throws -> Void) throws {
-        let last = try end ?? head().position
+extension Connection {
+    /// Calls `body` with every event after `start` through `end`, in position
+    /// order, as this connection sees them (inside the caller's transaction,
+    /// so one consistent snapshot), a page at a time.
+    public func forEachEvent(after start: Position, through end: Position, _ body: (RecordedEvent) throws -> Void) throws {
         var cursor = start
-        while cursor < last {
-            let page = try connection.page(after: cursor, through: last, limit: EventLog.defaultPageSize)
+        while cursor < end {
+            let page = try page(after: cursor, through: end, limit: EventLog.defaultPageSize)
             guard let tail = page.last else { return }
             for event in page { try body(event) }
             cursor = tail.position
         }
+    }
+
+    /// The last position recorded at or before `instant` (`.origin` when none),
+    /// as this connection sees the log.
+    public func position(atOrBefore instant: Date) throws(SQLiteError) -> Position {
+        try position(atOrBefore: instant.microsecondsSince1970)
+    }
+
+    /// The log's head, as this connection sees it.
+    public func logHead() throws(SQLiteError) -> LogHead { try head() }
+}
+
+extension WriteTransaction {
+    /// Calls `body` with every event after `start` through `end` (the head when
+    /// `nil`), in position order, as this transaction sees them, a page at a time.
+    public func forEachEvent(after start: Position, through end: Position? = nil, _ body: (RecordedEvent) throws -> Void) throws {
+        try connection.forEachEvent(after: start, through: end ?? head().position, body)
     }
 
     /// Calls `body` with each event of `stream` after version `after`, in

@@ -43,12 +43,18 @@ public final class EventLog: Sendable {
         public var createIfMissing = true
         /// The clock that stamps `recorded_at`. Injected so tests pin time.
         public var clock: @Sendable () -> Date = { Date() }
+        /// Open for reading only: nothing is created, migrated or written (not
+        /// even the journal mode), and every write fails. For verifying and
+        /// exporting evidence, and for reading a file this binary may not
+        /// fully understand.
+        public var readOnly = false
 
         public init(durability: Durability = .full, busyTimeout: Duration = .seconds(5),
-                    createIfMissing: Bool = true, clock: @escaping @Sendable () -> Date = { Date() }) {
+                    createIfMissing: Bool = true, readOnly: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }) {
             self.durability = durability
             self.busyTimeout = busyTimeout
             self.createIfMissing = createIfMissing
+            self.readOnly = readOnly
             self.clock = clock
         }
     }
@@ -76,11 +82,12 @@ public final class EventLog: Sendable {
     /// - Throws: ``OpenError``.
     public static func open(at path: String, options: Options = Options()) throws(OpenError) -> EventLog {
         let existed = FileManager.default.fileExists(atPath: path)
-        if !existed && !options.createIfMissing { throw .missing(path: path) }
+        if !existed && (!options.createIfMissing || options.readOnly) { throw .missing(path: path) }
         if existed {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             if size == 0 { throw .notAnEventLog(path: path, reason: "the file is empty") }
         }
+        if options.readOnly { return try openReadOnly(at: path, options: options) }
         do {
             let writer = try Connection(path: path, mode: existed ? .readWrite : .readWriteCreate, busyTimeout: options.busyTimeout)
             try claimOrCheck(writer, path: path, created: !existed)
@@ -99,6 +106,38 @@ public final class EventLog: Sendable {
             if error.primaryCode == .notADatabase {
                 throw .notAnEventLog(path: path, reason: "not an SQLite database")
             }
+            throw .storage(error)
+        } catch {
+            throw .storage(SQLiteError(code: .error, message: "\(error)"))
+        }
+    }
+
+    /// Opens an existing log with two read-only connections: checks that it
+    /// is a SyncLedger log whose schema this code knows, and writes nothing.
+    private static func openReadOnly(at path: String, options: Options) throws(OpenError) -> EventLog {
+        do {
+            func connection() throws -> Connection {
+                let db = try Connection(path: path, mode: .readOnly, busyTimeout: options.busyTimeout)
+                try db.execute("PRAGMA query_only = ON")
+                return db
+            }
+            let first = try connection()
+            let id = try first.scalar("PRAGMA application_id")?.int64 ?? 0
+            guard id == applicationID else {
+                throw OpenError.notAnEventLog(path: path, reason: id == 0 ? "an SQLite database without the SyncLedger application id"
+                                                                          : "an SQLite database of another application (application_id \(id))")
+            }
+            let applied = try migrator.appliedIdentifiers(in: first)
+            let unknown = applied.filter { !migrator.identifiers.contains($0) }
+            if !unknown.isEmpty { throw OpenError.newerSchema(path: path, unknownMigrations: unknown) }
+            if applied.count < migrator.identifiers.count {
+                throw OpenError.olderSchema(path: path)
+            }
+            return EventLog(path: path, options: options, writer: first, reader: try connection())
+        } catch let error as OpenError {
+            throw error
+        } catch let error as SQLiteError {
+            if error.primaryCode == .notADatabase { throw .notAnEventLog(path: path, reason: "not an SQLite database") }
             throw .storage(error)
         } catch {
             throw .storage(SQLiteError(code: .error, message: "\(error)"))

@@ -12,6 +12,9 @@ public enum OpenError: Error, Equatable, Sendable, CustomStringConvertible {
     case newerSchema(path: String, unknownMigrations: [String])
     /// No file exists at the path and creating one was not allowed.
     case missing(path: String)
+    /// Opened read-only, the file lacks schema migrations this code expects:
+    /// an older SyncLedger wrote it, and a writer must open it once to upgrade it.
+    case olderSchema(path: String)
     /// SQLite could not open or prepare the file.
     case storage(SQLiteError)
 
@@ -23,6 +26,8 @@ public enum OpenError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path) was written by a newer SyncLedger (unknown schema migrations: \(unknown.joined(separator: ", "))); upgrade SyncLedger to open it"
         case .missing(let path):
             "no event log at \(path)"
+        case .olderSchema(let path):
+            "\(path) was written by an older SyncLedger; open it once for writing (any admin command) to upgrade it"
         case .storage(let error):
             "cannot open the event log: \(error)"
         }

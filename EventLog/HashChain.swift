@@ -101,3 +101,9 @@ public func hexString(_ bytes: [UInt8]) -> String {
     }
     return String(decoding: text, as: UTF8.self)
 }
+
+extension EventLog {
+    /// Lower-case hexadecimal text of `bytes` (``hexString(_:)`` by a name a
+    /// module that imports `EventLog` can re-export without a clash).
+    public static func hex(_ bytes: [UInt8]) -> String { hexString(bytes) }
+}

@@ -83,3 +83,18 @@ public enum ExpectedVersion: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// The log's value types under the `EventLog` class, so a module that imports
+/// `EventLog` can re-export them by name (`EventLog.Position`): the class
+/// `EventLog` shadows the module's name in qualified lookups.
+extension EventLog {
+    public typealias Position = LogPosition
+    public typealias Head = LogHead
+    public typealias Recorded = RecordedEvent
+    public typealias Report = VerifyReport
+    public typealias Anchor = ChainAnchor
+    public typealias Break = ChainBreak
+}
+
+/// ``Position`` under a name that does not collide with nested aliases.
+public typealias LogPosition = Position

@@ -5,54 +5,74 @@ import SQLite
 /// The Alerts walls: each mailbox's wall (`mailbox:ID`) and each user's
 /// personal wall (`user:UPN`, for profile owners and mailbox owners). The same
 /// code for the same mailbox on the same wall is one alert whose count and
-/// last time grow with each recurrence (B12).
+/// last time grow with each recurrence (B12). System-versioned in
+/// `alerts_history`.
 public struct AlertsProjection: Projection {
     public let name = "alerts"
-    public let schemaVersion = 1
-    public let tables = ["alerts"]
+    public let schemaVersion = 2
+
+    /// Key: wall, code, mailbox (`''` for alerts about no mailbox).
+    /// `ordinal` keeps the order alerts were first raised in within one event.
+    public static let table = VersionedTable("alerts", key: [
+        .init("wall", "TEXT NOT NULL"), .init("code", "TEXT NOT NULL"), .init("mailbox", "TEXT NOT NULL"),
+    ], columns: [
+        .init("level", "TEXT NOT NULL"),   // Information / Warning / Error
+        .init("text", "TEXT NOT NULL"),
+        .init("profile", "TEXT"),
+        .init("first_position", "INTEGER NOT NULL"),
+        .init("ordinal", "INTEGER NOT NULL"),
+        .init("last_position", "INTEGER NOT NULL"),
+        .init("first_at", "TEXT NOT NULL"),
+        .init("last_at", "TEXT NOT NULL"),
+        .init("count", "INTEGER NOT NULL"),
+    ])
+    public var versionedTables: [VersionedTable] { [Self.table] }
 
     public init() {}
-
-    public func createTables(in db: Connection) throws {
-        try db.execute("""
-            CREATE TABLE alerts (
-              alert_id       INTEGER PRIMARY KEY,
-              wall           TEXT NOT NULL,   -- mailbox:ID or user:UPN
-              level          TEXT NOT NULL,   -- Information / Warning / Error
-              code           TEXT NOT NULL,
-              text           TEXT NOT NULL,
-              mailbox        TEXT NOT NULL DEFAULT '',
-              profile        TEXT,
-              first_position INTEGER NOT NULL,
-              last_position  INTEGER NOT NULL,
-              first_at       TEXT NOT NULL,
-              last_at        TEXT NOT NULL,
-              count          INTEGER NOT NULL,
-              UNIQUE (wall, code, mailbox)
-            ) STRICT;
-            """)
-    }
 
     public func handles(type: String) -> Bool { type == "MailboxTestCompleted" }
 
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         guard case .mailboxTestCompleted(let test) = e.event else { return }
+        var ordinal = 0
         for alert in test.alerts {
             var walls: [String] = []
             if let mailbox = alert.mailbox { walls.append("mailbox:\(mailbox.rawValue)") }
             walls += alert.recipients.map { "user:\($0.rawValue)" }
             for wall in walls {
-                try db.run("""
-                    INSERT INTO alerts(wall, level, code, text, mailbox, profile, first_position, last_position, first_at, last_at, count)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                    ON CONFLICT (wall, code, mailbox) DO UPDATE SET
-                      level = excluded.level, text = excluded.text, profile = excluded.profile,
-                      last_position = excluded.last_position, last_at = excluded.last_at, count = count + 1
-                    """, .text(wall), .text(alert.level.rawValue), .text(alert.code), .text(alert.text),
-                    .text(alert.mailbox?.rawValue ?? ""), .optionalText(alert.profile?.rawValue),
-                    .integer(e.recorded.position.rawValue), .integer(e.recorded.position.rawValue), .text(e.recordedAtText), .text(e.recordedAtText))
+                let key: [SQLiteValue] = [.text(wall), .text(alert.code), .text(alert.mailbox?.rawValue ?? "")]
+                let at = SQLiteValue.text(e.recordedAtText), position = SQLiteValue.integer(e.position)
+                var values: [SQLiteValue]
+                if let current = try Self.table.current(key, in: db)?.values {
+                    values = current
+                    values[0] = .text(alert.level.rawValue)
+                    values[1] = .text(alert.text)
+                    values[2] = .optionalText(alert.profile?.rawValue)
+                    values[5] = position
+                    values[7] = at
+                    values[8] = .integer((current[8].int64 ?? 0) + 1)
+                } else {
+                    values = [.text(alert.level.rawValue), .text(alert.text), .optionalText(alert.profile?.rawValue),
+                              position, .int(ordinal), position, at, at, .integer(1)]
+                }
+                ordinal += 1
+                try Self.table.write(key, values, at: e.position, in: db)
             }
         }
+    }
+
+    /// The alerts as of `position` (current when `nil`), on one wall or all,
+    /// newest last.
+    public static func rows(asOf position: Int64?, wall: String? = nil, in db: Connection) throws -> [AlertRow] {
+        var rows: [AlertRow] = []
+        try table.forEachRow(asOf: position, where: wall.map { _ in "h.wall = ?" }, wall.map { [.text($0)] } ?? [],
+                             orderBy: "h.last_position, h.first_position, h.ordinal", in: db) { s in
+            let mailbox = s.text(at: 2)
+            rows.append(AlertRow(wall: s.text(at: 0), level: s.text(at: 3), code: s.text(at: 1), text: s.text(at: 4),
+                                 mailbox: mailbox.isEmpty ? nil : mailbox, profile: s.optionalText(at: 5), firstPosition: s.int64(at: 6),
+                                 lastPosition: s.int64(at: 8), firstAt: s.text(at: 9), lastAt: s.text(at: 10), count: s.int(at: 11)))
+        }
+        return rows
     }
 }
 
@@ -69,22 +89,4 @@ public struct AlertRow: Hashable, Sendable, Codable {
     public var firstAt: String
     public var lastAt: String
     public var count: Int
-
-    /// Reads alerts on `db`, newest last.
-    public static func all(in db: Connection, where filter: String = "", _ arguments: [SQLiteValue] = []) throws -> [AlertRow] {
-        let statement = try db.prepare("""
-            SELECT wall, level, code, text, mailbox, profile, first_position, last_position, first_at, last_at, count
-            FROM alerts \(filter) ORDER BY last_position, alert_id
-            """)
-        try statement.bind(arguments)
-        var rows: [AlertRow] = []
-        while try statement.step() {
-            let s = statement
-            let mailbox = s.text(at: 4)
-            rows.append(AlertRow(wall: s.text(at: 0), level: s.text(at: 1), code: s.text(at: 2), text: s.text(at: 3),
-                                 mailbox: mailbox.isEmpty ? nil : mailbox, profile: s.optionalText(at: 5), firstPosition: s.int64(at: 6),
-                                 lastPosition: s.int64(at: 7), firstAt: s.text(at: 8), lastAt: s.text(at: 9), count: s.int(at: 10)))
-        }
-        return rows
-    }
 }

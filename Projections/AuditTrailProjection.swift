@@ -16,13 +16,40 @@ public struct FieldChange: Hashable, Sendable, Codable {
     }
 }
 
+/// Which audit rows to return.
+public struct AuditFilter: Sendable {
+    public var mailbox: String?
+    public var actor: String?
+    public var action: String?
+    public var since: Date?
+    public var until: Date?
+    public var deniedOnly = false
+
+    public init(mailbox: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil, deniedOnly: Bool = false) {
+        self.mailbox = mailbox
+        self.actor = actor
+        self.action = action
+        self.since = since
+        self.until = until
+        self.deniedOnly = deniedOnly
+    }
+}
+
 /// The audit trail: one row per event — changes and audited denials alike —
 /// with when, who, under which roles, what, on which object, the field-level
 /// before → after values, and the command's ids and source.
+///
+/// The table is append-only (keyed by position), so "as of N" is
+/// `position <= N`. Before → after values are not taken from the event: they
+/// are the difference between the row versions the event replaced and made
+/// in the history of the mailbox grid (for mailbox events) or of the decision
+/// state (for every other object), so they are right for every event kind.
 public struct AuditTrailProjection: Projection {
     public let name = "audit-trail"
-    public let schemaVersion = 1
-    public let tables = ["audit_trail"]
+    public let schemaVersion = 2
+    public var versionedTables: [VersionedTable] { [] }
+    public var appendOnlyTables: [String] { ["audit_trail"] }
+    public var dependencies: [String] { ["decision-state", "mailbox-status"] }
 
     public init() {}
 
@@ -54,7 +81,7 @@ public struct AuditTrailProjection: Projection {
 
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         let metadata = try e.metadata()
-        let changes = Self.changes(of: e.event)
+        let changes = try Self.changes(at: e.position, of: e.event, in: db)
         let changesJSON = String(decoding: try DomainEvent.makeEncoder().encode(changes), as: UTF8.self)
         let rolesJSON = String(decoding: try DomainEvent.makeEncoder().encode(metadata.roles), as: UTF8.self)
         var outcome = "done", code: String? = nil, message: String? = nil, object = e.recorded.stream.rawValue
@@ -68,84 +95,45 @@ public struct AuditTrailProjection: Projection {
             INSERT INTO audit_trail(position, recorded_at, actor, roles, action, event_type, object, changes, command_id,
                                     correlation_id, source, outcome, refusal_code, message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, .integer(e.recorded.position.rawValue), .text(e.recordedAtText), .text(metadata.actor), .text(rolesJSON),
+            """, .integer(e.position), .text(e.recordedAtText), .text(metadata.actor), .text(rolesJSON),
             .text(metadata.command), .text(e.recorded.type), .text(object), .text(changesJSON),
             .text(metadata.commandID.uuidString.lowercased()), .text(metadata.correlationID.uuidString.lowercased()),
             .text(metadata.source.rawValue), .text(outcome), .optionalText(code), .optionalText(message))
     }
 
-    /// The field-level changes an event records.
-    ///
-    /// Events that carry `before` and `after` values are diffed field by
-    /// field; events that name a previous value show it; other events list
-    /// the values they set (before unknown from the event alone).
-    public static func changes(of event: DomainEvent) -> [FieldChange] {
-        switch event {
-        case .mailboxEmailApproved(let e):
-            return [FieldChange(field: "emailStatus", before: e.previousStatus.rawValue, after: "Approved"),
-                    FieldChange(field: "approvedBy", before: nil, after: e.approvedBy.rawValue),
-                    FieldChange(field: "approvalMethod", before: nil, after: e.method.rawValue)]
-        case .mailboxEmailRejected(let e):
-            return [FieldChange(field: "emailStatus", before: e.previousStatus.rawValue, after: "Rejected")]
-        case .mailboxEmailAddressChanged(let e):
-            return [FieldChange(field: "emailAddress", before: e.previous.rawValue, after: e.emailAddress.rawValue),
-                    FieldChange(field: "emailStatus", before: e.approvalBefore.rawValue, after: e.approvalAfter.rawValue)]
-        case .rolePrivilegeSet(let e):
-            return [FieldChange(field: "\(e.role.rawValue).\(e.privilege.rawValue)", before: e.previousLevel.rawValue, after: e.level.rawValue)]
-        case .defaultServerProfileSet(let e):
-            return [FieldChange(field: "defaultServerProfile", before: e.previous?.rawValue, after: e.profile.rawValue)]
-        case .serverProfileLocationSet(let e):
-            return [FieldChange(field: "serverLocation", before: e.previous, after: e.location)]
-        case .serverProfileDeactivated:
-            return [FieldChange(field: "state", before: "Active", after: "Inactive")]
-        case .securityRoleAssigned(let e):
-            return [FieldChange(field: "role.\(e.role.rawValue)", before: nil, after: e.principal.token)]
-        case .securityRoleRemoved(let e):
-            return [FieldChange(field: "role.\(e.role.rawValue)", before: e.principal.token, after: nil)]
-        case .adminRoleGranted(let e):
-            return [FieldChange(field: "adminRole.\(e.role.rawValue)", before: nil, after: e.user.rawValue)]
-        case .adminRoleRevoked(let e):
-            return [FieldChange(field: "adminRole.\(e.role.rawValue)", before: e.user.rawValue, after: nil)]
-        case .exchangeSyncOrgChanged(let e):
-            return [FieldChange(field: "syncOrg", before: e.previous?.rawValue, after: e.syncOrg.rawValue)]
-        case .commandRefused:
-            return []   // a denial changes nothing; its code and message have their own columns
-        case .mailboxTestCompleted(let e):
-            var changes: [FieldChange] = []
-            for channel in Channel.allCases {
-                let outcome = e.statuses[channel]
-                let value = outcome.errorCode.map { "\(outcome.status.rawValue) (\($0))" } ?? outcome.status.rawValue
-                changes.append(FieldChange(field: "\(channel.rawValue) Status", before: nil, after: value))
-            }
-            for channel in Channel.allCases {
-                changes.append(FieldChange(field: "enabled.\(channel.rawValue)", before: nil, after: e.enabled[channel] ? "Yes" : "No"))
-            }
-            if let next = e.nextRetryAt { changes.append(FieldChange(field: "nextRetryAt", before: nil, after: Timestamp.format(next))) }
-            return changes
-        case .emailSettingsChanged(let e):
-            return diff(before: e.before, after: e.after)
-        case .serverProfileUpdated(let e):
-            return diff(before: e.before, after: e.after)
-        case .mailboxConfigured(let e):
-            return diff(before: e.before, after: e.after)
-        default:
-            guard let data = try? event.encodedData() else { return [] }
-            return flatten(data).map { FieldChange(field: $0.key, before: nil, after: $0.value) }
+    /// The field-level changes the event at `position` made: for a mailbox,
+    /// the grid row's version before it against the version it set; for any
+    /// other object, the same for each decision-state row it changed (JSON
+    /// flattened to dotted fields, prefixed with the row's kind when the event
+    /// changed rows of several kinds). Both histories are at `position` already
+    /// (their projections run first).
+    public static func changes(at position: Int64, of event: DomainEvent, in db: Connection) throws -> [FieldChange] {
+        if case .commandRefused = event { return [] }   // a denial changes nothing; its code and message have their own columns
+        if event.stream.hasPrefix("mailbox:") {
+            let key: [SQLiteValue] = [.text(String(event.stream.dropFirst("mailbox:".count)))]
+            guard let change = try MailboxStatusProjection.table.change(of: key, at: position, in: db) else { return [] }
+            return MailboxStatusProjection.changes(before: change.before, after: change.after)
         }
+        let rows = DecisionStateProjection.rows(changedBy: event)
+        let kinds = Set(rows.map(\.kind))
+        var changes: [FieldChange] = []
+        for (kind, key) in rows {
+            guard let change = try DecisionStateProjection.table.change(of: [.text(kind), .text(key)], at: position, in: db) else { continue }
+            let prefix = kinds.count > 1 ? "\(kind)." : ""
+            let old = change.before.flatMap { $0[0].string }.map { flatten(Data($0.utf8)) } ?? []
+            let new = change.after[0].string.map { flatten(Data($0.utf8)) } ?? []
+            let a = Dictionary(old, uniquingKeysWith: { x, _ in x }), b = Dictionary(new, uniquingKeysWith: { x, _ in x })
+            for field in Set(a.keys).union(b.keys).sorted() where a[field] != b[field] {
+                changes.append(FieldChange(field: prefix + field, before: a[field] ?? nil, after: b[field] ?? nil))
+            }
+        }
+        return changes
     }
 
-    static func diff<T: Encodable>(before: T, after: T) -> [FieldChange] {
-        let encoder = DomainEvent.makeEncoder()
-        guard let a = try? encoder.encode(before), let b = try? encoder.encode(after) else { return [] }
-        let old = Dictionary(uniqueKeysWithValues: flatten(a).map { ($0.key, $0.value) })
-        let new = Dictionary(uniqueKeysWithValues: flatten(b).map { ($0.key, $0.value) })
-        return Set(old.keys).union(new.keys).sorted().compactMap { key in
-            old[key] == new[key] ? nil : FieldChange(field: key, before: old[key] ?? nil, after: new[key] ?? nil)
-        }
-    }
-
-    /// The leaves of a JSON document as dotted paths and text values, in path order.
-    static func flatten(_ data: Data) -> [(key: String, value: String?)] {
+    /// The leaves of a JSON document as dotted paths and text values, in path
+    /// order. Arrays are leaves, shown as compact JSON, so adding one member to
+    /// a set reads as one change rather than a shift of every index.
+    static func flatten(_ data: Data) -> [(String, String?)] {
         guard let root = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [] }
         var leaves: [(String, String?)] = []
         func walk(_ value: JSONValue, _ path: String) {
@@ -153,18 +141,53 @@ public struct AuditTrailProjection: Projection {
             case .object(let object):
                 if object.isEmpty { leaves.append((path, "{}")) }
                 for key in object.keys.sorted() { walk(object[key]!, path.isEmpty ? key : "\(path).\(key)") }
-            case .array(let array):
-                if array.isEmpty { leaves.append((path, "[]")) }
-                for (index, element) in array.enumerated() { walk(element, "\(path)[\(index)]") }
             case .null: leaves.append((path, nil))
-            case .bool(let flag): leaves.append((path, flag ? "true" : "false"))
-            case .number(let number):
-                leaves.append((path, number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)))
-            case .string(let text): leaves.append((path, text))
+            default: leaves.append((path, value.compact))
             }
         }
-        walk(root, "")
+        if case .object = root { walk(root, "") } else { leaves.append(("value", root.compact)) }
         return leaves
+    }
+
+    // MARK: Queries
+
+    /// The audit rows up to `position`, filtered, in position order.
+    public static func rows(through position: Int64, filter: AuditFilter = AuditFilter(), in db: Connection) throws -> [AuditRow] {
+        var clauses = ["position <= ?"]
+        var arguments: [SQLiteValue] = [.integer(position)]
+        if let mailbox = filter.mailbox { clauses.append("object = ?"); arguments.append(.text("mailbox:\(mailbox)")) }
+        if let actor = filter.actor { clauses.append("actor = ?"); arguments.append(.text(actor.lowercased())) }
+        if let action = filter.action { clauses.append("action = ?"); arguments.append(.text(action)) }
+        if let since = filter.since { clauses.append("recorded_at >= ?"); arguments.append(.text(Timestamp.format(since))) }
+        if let until = filter.until { clauses.append("recorded_at <= ?"); arguments.append(.text(Timestamp.format(until))) }
+        if filter.deniedOnly { clauses.append("outcome = 'denied'") }
+        let statement = try db.prepare("""
+            SELECT position, recorded_at, actor, roles, action, event_type, object, changes, command_id, correlation_id, source,
+                   outcome, refusal_code, message
+            FROM audit_trail WHERE \(clauses.joined(separator: " AND ")) ORDER BY position
+            """)
+        try statement.bind(arguments)
+        let decoder = JSONDecoder()
+        var rows: [AuditRow] = []
+        while try statement.step() {
+            let s = statement
+            rows.append(AuditRow(
+                position: s.int64(at: 0), recordedAt: s.text(at: 1), actor: s.text(at: 2),
+                roles: try decoder.decode([String].self, from: Data(s.text(at: 3).utf8)), action: s.text(at: 4), eventType: s.text(at: 5),
+                object: s.text(at: 6), changes: try decoder.decode([FieldChange].self, from: Data(s.text(at: 7).utf8)),
+                commandID: s.text(at: 8), correlationID: s.text(at: 9), source: s.text(at: 10), outcome: s.text(at: 11),
+                refusalCode: s.optionalText(at: 12), message: s.optionalText(at: 13)))
+        }
+        return rows
+    }
+
+    /// Who did what at `position`: (actor, command, event type, recorded at).
+    static func step(at position: Int64, in db: Connection) throws -> (actor: String, action: String, eventType: String, recordedAt: String)? {
+        let statement = try db.statement("SELECT actor, action, event_type, recorded_at FROM audit_trail WHERE position = ?")
+        defer { statement.reset() }
+        try statement.bind([.integer(position)])
+        guard try statement.step() else { return nil }
+        return (statement.text(at: 0), statement.text(at: 1), statement.text(at: 2), statement.text(at: 3))
     }
 }
 
@@ -186,6 +209,27 @@ indirect enum JSONValue: Decodable {
         else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
+
+    /// Compact JSON text (strings bare at the top level), keys sorted.
+    var compact: String {
+        switch self {
+        case .string(let text): return text
+        default: return json
+        }
+    }
+
+    var json: String {
+        switch self {
+        case .object(let object): return "{" + object.keys.sorted().map { "\(JSONValue.string($0).json):\(object[$0]!.json)" }.joined(separator: ",") + "}"
+        case .array(let array): return "[" + array.map(\.json).joined(separator: ",") + "]"
+        case .string(let text):
+            let data = (try? JSONEncoder().encode(text)) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        case .number(let number): return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
+        }
+    }
 }
 
 /// One row of the audit trail.
@@ -204,73 +248,55 @@ public struct AuditRow: Hashable, Sendable, Codable {
     public var outcome: String
     public var refusalCode: String?
     public var message: String?
-
-    /// Reads audit rows on `db` in position order.
-    public static func all(in db: Connection, where filter: String = "", _ arguments: [SQLiteValue] = []) throws -> [AuditRow] {
-        let statement = try db.prepare("""
-            SELECT position, recorded_at, actor, roles, action, event_type, object, changes, command_id, correlation_id, source,
-                   outcome, refusal_code, message
-            FROM audit_trail \(filter) ORDER BY position
-            """)
-        try statement.bind(arguments)
-        let decoder = JSONDecoder()
-        var rows: [AuditRow] = []
-        while try statement.step() {
-            let s = statement
-            rows.append(AuditRow(
-                position: s.int64(at: 0), recordedAt: s.text(at: 1), actor: s.text(at: 2),
-                roles: try decoder.decode([String].self, from: Data(s.text(at: 3).utf8)), action: s.text(at: 4), eventType: s.text(at: 5),
-                object: s.text(at: 6), changes: try decoder.decode([FieldChange].self, from: Data(s.text(at: 7).utf8)),
-                commandID: s.text(at: 8), correlationID: s.text(at: 9), source: s.text(at: 10), outcome: s.text(at: 11),
-                refusalCode: s.optionalText(at: 12), message: s.optionalText(at: 13)))
-        }
-        return rows
-    }
 }
 
 /// Every command that recorded events: its id, outcome and position range.
-/// The facade reads it to make re-executing a command id idempotent, and
-/// replay reads it to find the commands between two positions.
+/// The facade reads it to make re-executing a command id idempotent.
+/// System-versioned in `commands_history`.
 public struct CommandsProjection: Projection {
     public let name = "commands"
-    public let schemaVersion = 1
-    public let tables = ["commands"]
+    public let schemaVersion = 2
+    public static let table = VersionedTable("commands", key: [.init("command_id", "TEXT NOT NULL")], columns: [
+        .init("name", "TEXT NOT NULL"),
+        .init("actor", "TEXT NOT NULL"),
+        .init("source", "TEXT NOT NULL"),
+        .init("first_position", "INTEGER NOT NULL"),
+        .init("last_position", "INTEGER NOT NULL"),
+        .init("event_count", "INTEGER NOT NULL"),
+        .init("outcome", "TEXT NOT NULL"),            // done / denied
+        .init("refusal_code", "TEXT"),
+        .init("decided_at", "TEXT NOT NULL"),
+    ])
+    public var versionedTables: [VersionedTable] { [Self.table] }
 
     public init() {}
-
-    public func createTables(in db: Connection) throws {
-        try db.execute("""
-            CREATE TABLE commands (
-              command_id     TEXT PRIMARY KEY,
-              name           TEXT NOT NULL,
-              actor          TEXT NOT NULL,
-              source         TEXT NOT NULL,
-              first_position INTEGER NOT NULL,
-              last_position  INTEGER NOT NULL,
-              event_count    INTEGER NOT NULL,
-              outcome        TEXT NOT NULL,   -- done / denied
-              refusal_code   TEXT,
-              decided_at     TEXT NOT NULL
-            ) STRICT;
-            CREATE INDEX commands_by_position ON commands(first_position);
-            """)
-    }
 
     public func handles(type: String) -> Bool { true }
 
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         let metadata = try e.metadata()
-        var outcome = "done", code: String? = nil
-        if case .commandRefused(let refusal) = e.event {
-            outcome = "denied"
-            code = refusal.code
+        let key: [SQLiteValue] = [.text(metadata.commandID.uuidString.lowercased())]
+        var values: [SQLiteValue]
+        if let current = try Self.table.current(key, in: db)?.values {
+            values = current
+            values[4] = .integer(e.position)
+            values[5] = .integer((current[5].int64 ?? 0) + 1)
+        } else {
+            var outcome = "done", code: String? = nil
+            if case .commandRefused(let refusal) = e.event {
+                outcome = "denied"
+                code = refusal.code
+            }
+            values = [.text(metadata.command), .text(metadata.actor), .text(metadata.source.rawValue), .integer(e.position),
+                      .integer(e.position), .integer(1), .text(outcome), .optionalText(code), .text(Timestamp.format(metadata.decidedAt))]
         }
-        let position = SQLiteValue.integer(e.recorded.position.rawValue)
-        try db.run("""
-            INSERT INTO commands(command_id, name, actor, source, first_position, last_position, event_count, outcome, refusal_code, decided_at)
-            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
-            ON CONFLICT (command_id) DO UPDATE SET last_position = excluded.last_position, event_count = event_count + 1
-            """, .text(metadata.commandID.uuidString.lowercased()), .text(metadata.command), .text(metadata.actor),
-            .text(metadata.source.rawValue), position, position, .text(outcome), .optionalText(code), .text(Timestamp.format(metadata.decidedAt)))
+        try Self.table.write(key, values, at: e.position, in: db)
+    }
+
+    /// The positions of the first and last event a command recorded, if it was executed.
+    public static func positions(of commandID: UUID, in db: Connection) throws -> (first: Int64, last: Int64)? {
+        guard let values = try table.current([.text(commandID.uuidString.lowercased())], in: db)?.values,
+              let first = values[3].int64, let last = values[4].int64 else { return nil }
+        return (first, last)
     }
 }

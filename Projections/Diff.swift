@@ -5,9 +5,9 @@ import SQLite
 
 /// How one row of a projection differs between two cutoffs.
 public struct RowDiff: Hashable, Sendable, Codable {
-    public enum Kind: String, Hashable, Sendable, Codable { case added, removed, changed }
+    public enum Kind: String, Hashable, Sendable, Codable { case added, changed }
     public var table: String
-    /// The row's key (the first column: mailbox id, or wall|code|mailbox for alerts).
+    /// The row's key: the mailbox id, or wall|code|mailbox for alerts.
     public var key: String
     public var kind: Kind
     public var changes: [FieldChange]
@@ -23,65 +23,53 @@ public struct RowDiff: Hashable, Sendable, Codable {
 }
 
 extension ProjectionRunner {
-    /// The rows of the folded projections (mailbox status, alerts) that differ
-    /// between positions `from` and `to` (`from` < `to`), field by field, with
-    /// the events on each row's mailbox stream between them.
-    public func diff(from: Position, to: Position, in log: EventLog) throws -> [RowDiff] {
+    /// The tables `diff` compares, with how each row's key is shown and which
+    /// column names the row's mailbox.
+    static let diffedTables: [(table: VersionedTable, mailboxColumn: String)] = [
+        (MailboxStatusProjection.table, "mailbox_id"), (AlertsProjection.table, "mailbox"),
+    ]
+
+    /// The rows of the mailbox grid and the alerts that differ between
+    /// positions `from` and `to` (`from` <= `to`), field by field, with the
+    /// events on each row's mailbox stream between them. A query over the
+    /// history tables: the keys with a version starting in `from+1 … to`, each
+    /// read as of both positions.
+    public static func diff(from: Position, to: Position, in db: Connection) throws -> [RowDiff] {
         var result: [RowDiff] = []
-        for projection in projections where Self.foldedNames.contains(projection.name) {
-            let before = try materialize(projection, at: from, from: log).db
-            let after = try materialize(projection, at: to, from: log).db
-            for table in projection.tables {
-                let (columns, old) = try keyedRows(table, in: before)
-                let (_, new) = try keyedRows(table, in: after)
-                for key in Set(old.keys).union(new.keys).sorted() {
-                    let a = old[key], b = new[key]
-                    guard a != b else { continue }
-                    let kind: RowDiff.Kind = a == nil ? .added : (b == nil ? .removed : .changed)
-                    var changes: [FieldChange] = []
-                    for (index, column) in columns.enumerated() where column != "alert_id" && column != "last_position" {
-                        let x = a.map { text($0[index]) } ?? nil, y = b.map { text($0[index]) } ?? nil
-                        if x != y { changes.append(FieldChange(field: column, before: x, after: y)) }
-                    }
-                    if changes.isEmpty { continue }
-                    let mailbox = (b ?? a)!.count > 0 ? mailboxOf(table: table, row: (b ?? a)!, columns: columns) : nil
-                    let causes = try mailbox.map { try self.causes(stream: "mailbox:\($0)", after: from, through: to, in: log) } ?? []
-                    result.append(RowDiff(table: table, key: key, kind: kind, changes: changes, causes: causes))
+        for (table, mailboxColumn) in diffedTables {
+            let names = table.columns.map(\.name)
+            for key in try table.keysChanged(after: from.rawValue, through: to.rawValue, in: db) {
+                let a = try table.values(of: key, asOf: from.rawValue, in: db)
+                let b = try table.values(of: key, asOf: to.rawValue, in: db)
+                guard a != b, let after = b ?? a else { continue }
+                var changes: [FieldChange] = []
+                for (index, column) in names.enumerated() where column != "last_position" && column != "ordinal" {
+                    let x = a.map { text($0[index]) } ?? nil, y = b.map { text($0[index]) } ?? nil
+                    if x != y { changes.append(FieldChange(field: column, before: x, after: y)) }
                 }
+                if changes.isEmpty { continue }
+                let mailbox = table.key.firstIndex { $0.name == mailboxColumn }.flatMap { text(key[$0]) }
+                    ?? names.firstIndex(of: mailboxColumn).flatMap { text(after[$0]) }
+                let causes = try mailbox.flatMap { $0.isEmpty ? nil : $0 }.map { try Self.causes(object: "mailbox:\($0)", after: from, through: to, in: db) } ?? []
+                result.append(RowDiff(table: table.name, key: key.map { text($0) ?? "" }.joined(separator: "|"),
+                                      kind: a == nil ? .added : .changed, changes: changes, causes: causes))
             }
         }
         return result
     }
 
-    func keyedRows(_ table: String, in db: Connection) throws -> ([String], [String: [SQLiteValue]]) {
-        let statement = try db.prepare("SELECT * FROM \"\(table)\"")
-        let columns = (0..<statement.columnCount).map { statement.columnName(at: $0) }
-        var rows: [String: [SQLiteValue]] = [:]
-        while try statement.step() {
-            let row = (0..<statement.columnCount).map { statement.value(at: $0) }
-            let key: String
-            if table == "alerts", let wall = columns.firstIndex(of: "wall"), let code = columns.firstIndex(of: "code"), let mailbox = columns.firstIndex(of: "mailbox") {
-                key = "\(text(row[wall]) ?? "")|\(text(row[code]) ?? "")|\(text(row[mailbox]) ?? "")"
-            } else {
-                key = text(row[0]) ?? ""
-            }
-            rows[key] = row
-        }
-        return (columns, rows)
-    }
-
-    func mailboxOf(table: String, row: [SQLiteValue], columns: [String]) -> String? {
-        let column = table == "alerts" ? "mailbox" : "mailbox_id"
-        guard let index = columns.firstIndex(of: column), let value = text(row[index]), !value.isEmpty else { return nil }
-        return value
-    }
-
-    func causes(stream: String, after from: Position, through to: Position, in log: EventLog) throws -> [RowDiff.Cause] {
+    /// The events that changed `object` after `from` through `to`, from the audit trail.
+    static func causes(object: String, after from: Position, through to: Position, in db: Connection) throws -> [RowDiff.Cause] {
+        let statement = try db.statement("""
+            SELECT position, actor, event_type, recorded_at FROM audit_trail
+            WHERE object = ? AND position > ? AND position <= ? AND outcome = 'done' ORDER BY position
+            """)
+        defer { statement.reset() }
+        try statement.bind([.text(object), .integer(from.rawValue), .integer(to.rawValue)])
         var causes: [RowDiff.Cause] = []
-        try log.forEachEvent(in: StreamID(stream)) { event in
-            guard event.position > from && event.position <= to else { return }
-            let actor = (try? EventMetadata.decode(event.metadata).actor) ?? "?"
-            causes.append(RowDiff.Cause(position: event.position.rawValue, actor: actor, type: event.type, recordedAt: Timestamp.format(event.recordedAt)))
+        while try statement.step() {
+            causes.append(RowDiff.Cause(position: statement.int64(at: 0), actor: statement.text(at: 1), type: statement.text(at: 2),
+                                        recordedAt: statement.text(at: 3)))
         }
         return causes
     }
@@ -110,30 +98,28 @@ public struct FieldHistoryStep: Hashable, Sendable, Codable {
 }
 
 extension ProjectionRunner {
-    /// Why `field` of mailbox `mailbox`'s status row has its value at
-    /// `position`: every event of the mailbox's stream up to the position that
-    /// changed the field, oldest first (the last one set the current value).
-    public func explain(mailbox: String, field: String, at position: Position, in log: EventLog) throws -> (value: String?, steps: [FieldHistoryStep]) {
-        let projection = MailboxStatusProjection()
-        let memory = try Connection(path: ":memory:")
-        try projection.createTables(in: memory)
-        guard try memory.scalar("SELECT count(*) FROM pragma_table_info('mailbox_status') WHERE name = ?", .text(field))?.int64 == 1 else {
+    /// Why `field` (a `mailbox_status` column) of mailbox `mailbox`'s grid row
+    /// has its value at `position`: the row's versions up to the position
+    /// where the field changed, oldest first (the last one set the value),
+    /// each with the event that made it. A query over `mailbox_status_history`.
+    public static func explain(mailbox: String, field: String, at position: Position, in db: Connection) throws -> (value: String?, steps: [FieldHistoryStep]) {
+        let table = MailboxStatusProjection.table
+        guard let index = table.columns.firstIndex(where: { $0.name == field }) else {
+            if field == table.key[0].name { throw ExplainError.keyField(field) }
             throw ExplainError.unknownField(field)
         }
         var steps: [FieldHistoryStep] = []
         var current: String? = nil
-        try log.forEachEvent(in: StreamID("mailbox:\(mailbox)")) { recorded in
-            guard recorded.position <= position, projection.handles(type: recorded.type) else { return }
-            try projection.apply(try ProjectedEvent(recorded), in: memory)
-            let value = try memory.scalar("SELECT \"\(field)\" FROM mailbox_status WHERE mailbox_id = ?", .text(mailbox)).flatMap(text)
-            if value != current {
-                let metadata = try EventMetadata.decode(recorded.metadata)
-                steps.append(FieldHistoryStep(position: recorded.position.rawValue, recordedAt: Timestamp.format(recorded.recordedAt),
-                                              actor: metadata.actor, command: metadata.command, eventType: recorded.type, before: current, after: value))
-                current = value
-            }
+        let versions = try table.versions(of: [.text(mailbox)], through: position.rawValue, in: db)
+        guard !versions.isEmpty else { throw ExplainError.unknownMailbox(mailbox) }
+        for version in versions {
+            let value = text(version.values[index])
+            guard value != current else { continue }
+            let step = try AuditTrailProjection.step(at: version.validFrom, in: db)
+            steps.append(FieldHistoryStep(position: version.validFrom, recordedAt: step?.recordedAt ?? "", actor: step?.actor ?? "?",
+                                          command: step?.action ?? "?", eventType: step?.eventType ?? "?", before: current, after: value))
+            current = value
         }
-        guard !steps.isEmpty else { throw ExplainError.unknownMailbox(mailbox) }
         return (current, steps)
     }
 }
@@ -141,11 +127,13 @@ extension ProjectionRunner {
 /// Why an explanation could not be given.
 public enum ExplainError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownField(String)
+    case keyField(String)
     case unknownMailbox(String)
 
     public var description: String {
         switch self {
         case .unknownField(let field): "mailbox_status has no column \(field)"
+        case .keyField(let field): "\(field) is the row's key; it never changes"
         case .unknownMailbox(let mailbox): "no mailbox \(mailbox) at that point"
         }
     }

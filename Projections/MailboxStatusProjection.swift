@@ -4,46 +4,43 @@ import ServerSideSync
 import SQLite
 
 /// The mailbox grid: one row per mailbox with its configuration, the three
-/// status columns, approval and enablement, and the last Test & Enable.
+/// status columns, approval and enablement, and the last Test & Enable —
+/// system-versioned in `mailbox_status_history`.
 public struct MailboxStatusProjection: Projection {
     public let name = "mailbox-status"
-    public let schemaVersion = 1
-    public let tables = ["mailbox_status"]
+    public let schemaVersion = 2
+
+    /// The grid's table: key `mailbox_id`; `valid_from` is the position of the
+    /// event that last changed the row.
+    public static let table = VersionedTable("mailbox_status", key: [.init("mailbox_id", "TEXT NOT NULL")], columns: [
+        .init("environment", "TEXT NOT NULL"),
+        .init("owner", "TEXT NOT NULL"),                  // user:UPN or queue:NAME
+        .init("email_address", "TEXT NOT NULL"),
+        .init("server_profile", "TEXT"),
+        .init("incoming_method", "TEXT NOT NULL"),
+        .init("outgoing_method", "TEXT NOT NULL"),
+        .init("act_method", "TEXT NOT NULL"),
+        .init("incoming_status", "TEXT NOT NULL"),        // Not Run / Success / Failure
+        .init("outgoing_status", "TEXT NOT NULL"),
+        .init("act_status", "TEXT NOT NULL"),
+        .init("incoming_error", "TEXT"),
+        .init("outgoing_error", "TEXT"),
+        .init("act_error", "TEXT"),
+        .init("email_status", "TEXT NOT NULL"),           // Empty / Approved / Pending Approval / Rejected
+        .init("approved_by", "TEXT"),
+        .init("approved_at", "TEXT"),
+        .init("approved_by_microsoft365_admin", "INTEGER NOT NULL"),
+        .init("enabled_incoming", "INTEGER NOT NULL"),
+        .init("enabled_outgoing", "INTEGER NOT NULL"),
+        .init("enabled_act", "INTEGER NOT NULL"),
+        .init("last_test_by", "TEXT"),
+        .init("last_test_at", "TEXT"),
+        .init("retry_count", "INTEGER NOT NULL"),
+        .init("next_retry_at", "TEXT"),
+    ])
+    public var versionedTables: [VersionedTable] { [Self.table] }
 
     public init() {}
-
-    public func createTables(in db: Connection) throws {
-        try db.execute("""
-            CREATE TABLE mailbox_status (
-              mailbox_id       TEXT PRIMARY KEY,
-              environment      TEXT NOT NULL,
-              owner            TEXT NOT NULL,     -- user:UPN or queue:NAME
-              email_address    TEXT NOT NULL,
-              server_profile   TEXT,
-              incoming_method  TEXT NOT NULL,
-              outgoing_method  TEXT NOT NULL,
-              act_method       TEXT NOT NULL,
-              incoming_status  TEXT NOT NULL,     -- Not Run / Success / Failure
-              outgoing_status  TEXT NOT NULL,
-              act_status       TEXT NOT NULL,
-              incoming_error   TEXT,
-              outgoing_error   TEXT,
-              act_error        TEXT,
-              email_status     TEXT NOT NULL,     -- Empty / Approved / Pending Approval / Rejected
-              approved_by      TEXT,
-              approved_at      TEXT,
-              approved_by_microsoft365_admin INTEGER NOT NULL DEFAULT 0,
-              enabled_incoming INTEGER NOT NULL DEFAULT 0,
-              enabled_outgoing INTEGER NOT NULL DEFAULT 0,
-              enabled_act      INTEGER NOT NULL DEFAULT 0,
-              last_test_by     TEXT,
-              last_test_at     TEXT,
-              retry_count      INTEGER NOT NULL DEFAULT 0,
-              next_retry_at    TEXT,
-              last_position    INTEGER NOT NULL
-            ) STRICT;
-            """)
-    }
 
     public func handles(type: String) -> Bool { type.hasPrefix("Mailbox") }
 
@@ -73,57 +70,142 @@ public struct MailboxStatusProjection: Projection {
     static let decoder = DomainEvent.makeDecoder()
 
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
-        let position = SQLiteValue.integer(e.recorded.position.rawValue)
+        let id: MailboxID
         switch e.event {
-        case .mailboxCreated(let m):
-            try db.run("""
-                INSERT INTO mailbox_status(mailbox_id, environment, owner, email_address, server_profile, incoming_method, outgoing_method,
-                  act_method, incoming_status, outgoing_status, act_status, email_status, last_position)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Not Run', 'Not Run', 'Not Run', ?, ?)
-                """, .text(m.mailbox.rawValue), .text(m.environment.rawValue), .text(m.owner.token), .text(m.emailAddress.rawValue),
-                .optionalText(m.configuration.profile?.rawValue), .text(m.configuration.incoming.rawValue), .text(m.configuration.outgoing.rawValue),
-                .text(m.configuration.appointmentsContactsTasks.rawValue), .text(m.approval.rawValue), position)
+        case .mailboxCreated(let m): id = m.mailbox
+        case .mailboxConfigured(let m): id = m.mailbox
+        case .mailboxEmailAddressChanged(let m): id = m.mailbox
+        case .mailboxEmailApproved(let m): id = m.mailbox
+        case .mailboxEmailRejected(let m): id = m.mailbox
+        case .mailboxTestCompleted(let t): id = t.mailbox
+        default: return
+        }
+        let key: [SQLiteValue] = [.text(id.rawValue)]
+        var row: MailboxStatusRow
+        if case .mailboxCreated(let m) = e.event {
+            row = MailboxStatusRow(
+                mailbox: m.mailbox.rawValue, environment: m.environment.rawValue, owner: m.owner.token, emailAddress: m.emailAddress.rawValue,
+                serverProfile: m.configuration.profile?.rawValue, incomingMethod: m.configuration.incoming.rawValue,
+                outgoingMethod: m.configuration.outgoing.rawValue, actMethod: m.configuration.appointmentsContactsTasks.rawValue,
+                incomingStatus: "Not Run", outgoingStatus: "Not Run", actStatus: "Not Run", emailStatus: m.approval.rawValue)
+        } else {
+            guard let current = try Self.table.current(key, in: db) else { return }
+            row = MailboxStatusRow(key: key, values: current.values, validFrom: current.validFrom)
+        }
+        switch e.event {
         case .mailboxConfigured(let m):
-            try db.run("""
-                UPDATE mailbox_status SET server_profile = ?, incoming_method = ?, outgoing_method = ?, act_method = ?, last_position = ?
-                WHERE mailbox_id = ?
-                """, .optionalText(m.after.profile?.rawValue), .text(m.after.incoming.rawValue), .text(m.after.outgoing.rawValue),
-                .text(m.after.appointmentsContactsTasks.rawValue), position, .text(m.mailbox.rawValue))
+            row.serverProfile = m.after.profile?.rawValue
+            row.incomingMethod = m.after.incoming.rawValue
+            row.outgoingMethod = m.after.outgoing.rawValue
+            row.actMethod = m.after.appointmentsContactsTasks.rawValue
         case .mailboxEmailAddressChanged(let m):
-            try db.run("""
-                UPDATE mailbox_status SET email_address = ?, email_status = ?, approved_by = NULL, approved_at = NULL,
-                  approved_by_microsoft365_admin = 0, incoming_status = 'Not Run', outgoing_status = 'Not Run', act_status = 'Not Run',
-                  incoming_error = NULL, outgoing_error = NULL, act_error = NULL, enabled_incoming = 0, enabled_outgoing = 0,
-                  enabled_act = 0, retry_count = 0, next_retry_at = NULL, last_position = ?
-                WHERE mailbox_id = ?
-                """, .text(m.emailAddress.rawValue), .text(m.approvalAfter.rawValue), position, .text(m.mailbox.rawValue))
+            row.emailAddress = m.emailAddress.rawValue
+            row.emailStatus = m.approvalAfter.rawValue
+            row.approvedBy = nil
+            row.approvedAt = nil
+            row.approvedByMicrosoft365Admin = false
+            (row.incomingStatus, row.outgoingStatus, row.actStatus) = ("Not Run", "Not Run", "Not Run")
+            (row.incomingError, row.outgoingError, row.actError) = (nil, nil, nil)
+            (row.enabledIncoming, row.enabledOutgoing, row.enabledACT) = (false, false, false)
+            row.retryCount = 0
+            row.nextRetryAt = nil
         case .mailboxEmailApproved(let m):
-            try db.run("""
-                UPDATE mailbox_status SET email_status = 'Approved', approved_by = ?, approved_at = ?, approved_by_microsoft365_admin = ?,
-                  last_position = ? WHERE mailbox_id = ?
-                """, .text(m.approvedBy.rawValue), .text(e.recordedAtText), .integer(m.approvedByMicrosoft365Admin ? 1 : 0), position,
-                .text(m.mailbox.rawValue))
-        case .mailboxEmailRejected(let m):
-            try db.run("""
-                UPDATE mailbox_status SET email_status = 'Rejected', approved_by = NULL, approved_at = NULL,
-                  approved_by_microsoft365_admin = 0, last_position = ? WHERE mailbox_id = ?
-                """, position, .text(m.mailbox.rawValue))
+            row.emailStatus = "Approved"
+            row.approvedBy = m.approvedBy.rawValue
+            row.approvedAt = e.recordedAtText
+            row.approvedByMicrosoft365Admin = m.approvedByMicrosoft365Admin
+        case .mailboxEmailRejected:
+            row.emailStatus = "Rejected"
+            row.approvedBy = nil
+            row.approvedAt = nil
+            row.approvedByMicrosoft365Admin = false
         case .mailboxTestCompleted(let t):
-            try db.run("""
-                UPDATE mailbox_status SET incoming_status = ?, outgoing_status = ?, act_status = ?,
-                  incoming_error = ?, outgoing_error = ?, act_error = ?,
-                  enabled_incoming = ?, enabled_outgoing = ?, enabled_act = ?,
-                  last_test_by = ?, last_test_at = ?, retry_count = ?, next_retry_at = ?, last_position = ?
-                WHERE mailbox_id = ?
-                """, .text(t.statuses.incoming.status.rawValue), .text(t.statuses.outgoing.status.rawValue),
-                .text(t.statuses.appointmentsContactsTasks.status.rawValue), .optionalText(t.statuses.incoming.errorCode),
-                .optionalText(t.statuses.outgoing.errorCode), .optionalText(t.statuses.appointmentsContactsTasks.errorCode),
-                .integer(t.enabled.incoming ? 1 : 0), .integer(t.enabled.outgoing ? 1 : 0), .integer(t.enabled.appointmentsContactsTasks ? 1 : 0),
-                .text(t.requestedBy.rawValue), .text(Timestamp.format(t.testedAt)), .int(t.retryNumber),
-                .optionalText(t.nextRetryAt.map(Timestamp.format)), position, .text(t.mailbox.rawValue))
+            row.incomingStatus = t.statuses.incoming.status.rawValue
+            row.outgoingStatus = t.statuses.outgoing.status.rawValue
+            row.actStatus = t.statuses.appointmentsContactsTasks.status.rawValue
+            row.incomingError = t.statuses.incoming.errorCode
+            row.outgoingError = t.statuses.outgoing.errorCode
+            row.actError = t.statuses.appointmentsContactsTasks.errorCode
+            row.enabledIncoming = t.enabled.incoming
+            row.enabledOutgoing = t.enabled.outgoing
+            row.enabledACT = t.enabled.appointmentsContactsTasks
+            row.lastTestBy = t.requestedBy.rawValue
+            row.lastTestAt = Timestamp.format(t.testedAt)
+            row.retryCount = t.retryNumber
+            row.nextRetryAt = t.nextRetryAt.map(Timestamp.format)
         default:
             break
         }
+        try Self.table.write(key, row.values, at: e.position, in: db)
+    }
+
+    // MARK: Queries
+
+    /// The grid as of `position` (the current rows when `nil`), optionally
+    /// one environment's mailboxes only, ordered by mailbox id.
+    public static func rows(asOf position: Int64?, environment: String? = nil, in db: Connection) throws -> [MailboxStatusRow] {
+        var rows: [MailboxStatusRow] = []
+        let filter = environment.map { _ in "h.environment = ?" }
+        try table.forEachRow(asOf: position, where: filter, environment.map { [.text($0)] } ?? [], in: db) { s in
+            rows.append(MailboxStatusRow(s))
+        }
+        return rows
+    }
+
+    /// One mailbox's row as of `position` (current when `nil`), or `nil` when
+    /// it did not exist then.
+    public static func row(of mailbox: String, asOf position: Int64?, in db: Connection) throws -> MailboxStatusRow? {
+        let key: [SQLiteValue] = [.text(mailbox)]
+        if let position {
+            let statement = try db.statement("""
+                SELECT \((table.key + table.columns).map(\.name).joined(separator: ", ")), valid_from FROM \(table.history)
+                WHERE mailbox_id = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1
+                """)
+            defer { statement.reset() }
+            try statement.bind(key + [.integer(position)])
+            return try statement.step() ? MailboxStatusRow(statement) : nil
+        }
+        return try table.current(key, in: db).map { MailboxStatusRow(key: key, values: $0.values, validFrom: $0.validFrom) }
+    }
+
+    /// The label of each column as a person reads it in the audit trail and
+    /// in explanations: the grid's own column names.
+    static let labels: [String: String] = [
+        "environment": "Environment", "owner": "Owner", "email_address": "Primary Email",
+        "server_profile": "Server Profile", "incoming_method": "Incoming Email", "outgoing_method": "Outgoing Email",
+        "act_method": "Appointments, Contacts, and Tasks",
+        "incoming_status": "Incoming Email Status", "outgoing_status": "Outgoing Email Status",
+        "act_status": "Appointments, Contacts, and Tasks Status",
+        "email_status": "Primary Email Status", "approved_by": "Approved By", "approved_at": "Approved At",
+        "approved_by_microsoft365_admin": "Approved by a Microsoft 365 Admin",
+        "enabled_incoming": "Enabled for Incoming Email", "enabled_outgoing": "Enabled for Outgoing Email",
+        "enabled_act": "Enabled for Appointments, Contacts, and Tasks",
+        "last_test_by": "Last Test By", "last_test_at": "Last Test At", "retry_count": "Retry Count", "next_retry_at": "Next Retry At",
+    ]
+
+    /// The field-level changes between two versions of a row (`before` nil:
+    /// the row was created), as a person reads them: labelled, each status
+    /// shown with its error code (`Failure (EmailAddressNotApproved)`), flags
+    /// as Yes/No.
+    static func changes(before: [SQLiteValue]?, after: [SQLiteValue]) -> [FieldChange] {
+        let names = table.columns.map(\.name)
+        func display(_ values: [SQLiteValue]?, _ index: Int) -> String? {
+            guard let values else { return nil }
+            let column = names[index]
+            if column.hasSuffix("_status"), column != "email_status", let error = text(values[index + 3]) {
+                return "\(text(values[index]) ?? "") (\(error))"
+            }
+            if table.columns[index].declaration.hasPrefix("INTEGER"), column != "retry_count" {
+                return values[index] == .integer(1) ? "Yes" : "No"
+            }
+            return text(values[index])
+        }
+        var changes: [FieldChange] = []
+        for index in names.indices where !names[index].hasSuffix("_error") {
+            let x = display(before, index), y = display(after, index)
+            if x != y { changes.append(FieldChange(field: labels[names[index]] ?? names[index], before: x, after: y)) }
+        }
+        return changes
     }
 }
 
@@ -146,39 +228,67 @@ public struct MailboxStatusRow: Hashable, Sendable, Codable {
     public var emailStatus: String
     public var approvedBy: String?
     public var approvedAt: String?
-    public var approvedByMicrosoft365Admin: Bool
-    public var enabledIncoming: Bool
-    public var enabledOutgoing: Bool
-    public var enabledACT: Bool
+    public var approvedByMicrosoft365Admin: Bool = false
+    public var enabledIncoming: Bool = false
+    public var enabledOutgoing: Bool = false
+    public var enabledACT: Bool = false
     public var lastTestBy: String?
     public var lastTestAt: String?
-    public var retryCount: Int
+    public var retryCount: Int = 0
     public var nextRetryAt: String?
-    public var lastPosition: Int64
+    /// The position of the event that last changed the row.
+    public var lastPosition: Int64 = 0
 
-    /// Reads every row of `mailbox_status` on `db`, ordered by mailbox id.
-    public static func all(in db: Connection, where filter: String = "", _ arguments: [SQLiteValue] = []) throws -> [MailboxStatusRow] {
-        let statement = try db.prepare("""
-            SELECT mailbox_id, environment, owner, email_address, server_profile, incoming_method, outgoing_method, act_method,
-                   incoming_status, outgoing_status, act_status, incoming_error, outgoing_error, act_error, email_status,
-                   approved_by, approved_at, approved_by_microsoft365_admin, enabled_incoming, enabled_outgoing, enabled_act,
-                   last_test_by, last_test_at, retry_count, next_retry_at, last_position
-            FROM mailbox_status \(filter) ORDER BY mailbox_id
-            """)
-        try statement.bind(arguments)
-        var rows: [MailboxStatusRow] = []
-        while try statement.step() {
-            let s = statement
-            rows.append(MailboxStatusRow(
-                mailbox: s.text(at: 0), environment: s.text(at: 1), owner: s.text(at: 2), emailAddress: s.text(at: 3),
-                serverProfile: s.optionalText(at: 4), incomingMethod: s.text(at: 5), outgoingMethod: s.text(at: 6), actMethod: s.text(at: 7),
-                incomingStatus: s.text(at: 8), outgoingStatus: s.text(at: 9), actStatus: s.text(at: 10), incomingError: s.optionalText(at: 11),
-                outgoingError: s.optionalText(at: 12), actError: s.optionalText(at: 13), emailStatus: s.text(at: 14),
-                approvedBy: s.optionalText(at: 15), approvedAt: s.optionalText(at: 16), approvedByMicrosoft365Admin: s.int64(at: 17) == 1,
-                enabledIncoming: s.int64(at: 18) == 1, enabledOutgoing: s.int64(at: 19) == 1, enabledACT: s.int64(at: 20) == 1,
-                lastTestBy: s.optionalText(at: 21), lastTestAt: s.optionalText(at: 22), retryCount: s.int(at: 23),
-                nextRetryAt: s.optionalText(at: 24), lastPosition: s.int64(at: 25)))
-        }
-        return rows
+    init(mailbox: String, environment: String, owner: String, emailAddress: String, serverProfile: String?, incomingMethod: String,
+         outgoingMethod: String, actMethod: String, incomingStatus: String, outgoingStatus: String, actStatus: String, emailStatus: String) {
+        self.mailbox = mailbox
+        self.environment = environment
+        self.owner = owner
+        self.emailAddress = emailAddress
+        self.serverProfile = serverProfile
+        self.incomingMethod = incomingMethod
+        self.outgoingMethod = outgoingMethod
+        self.actMethod = actMethod
+        self.incomingStatus = incomingStatus
+        self.outgoingStatus = outgoingStatus
+        self.actStatus = actStatus
+        self.emailStatus = emailStatus
+    }
+
+    /// A row from a statement positioned on key, value columns, `valid_from`.
+    init(_ s: Statement) {
+        mailbox = s.text(at: 0); environment = s.text(at: 1); owner = s.text(at: 2); emailAddress = s.text(at: 3)
+        serverProfile = s.optionalText(at: 4); incomingMethod = s.text(at: 5); outgoingMethod = s.text(at: 6); actMethod = s.text(at: 7)
+        incomingStatus = s.text(at: 8); outgoingStatus = s.text(at: 9); actStatus = s.text(at: 10)
+        incomingError = s.optionalText(at: 11); outgoingError = s.optionalText(at: 12); actError = s.optionalText(at: 13)
+        emailStatus = s.text(at: 14); approvedBy = s.optionalText(at: 15); approvedAt = s.optionalText(at: 16)
+        approvedByMicrosoft365Admin = s.int64(at: 17) == 1
+        enabledIncoming = s.int64(at: 18) == 1; enabledOutgoing = s.int64(at: 19) == 1; enabledACT = s.int64(at: 20) == 1
+        lastTestBy = s.optionalText(at: 21); lastTestAt = s.optionalText(at: 22); retryCount = s.int(at: 23)
+        nextRetryAt = s.optionalText(at: 24); lastPosition = s.int64(at: 25)
+    }
+
+    /// A row from its key and value columns.
+    init(key: [SQLiteValue], values v: [SQLiteValue], validFrom: Int64) {
+        func t(_ i: Int) -> String { v[i].string ?? "" }
+        func o(_ i: Int) -> String? { v[i].string }
+        func b(_ i: Int) -> Bool { v[i] == .integer(1) }
+        mailbox = key[0].string ?? ""
+        environment = t(0); owner = t(1); emailAddress = t(2); serverProfile = o(3); incomingMethod = t(4); outgoingMethod = t(5)
+        actMethod = t(6); incomingStatus = t(7); outgoingStatus = t(8); actStatus = t(9); incomingError = o(10); outgoingError = o(11)
+        actError = o(12); emailStatus = t(13); approvedBy = o(14); approvedAt = o(15); approvedByMicrosoft365Admin = b(16)
+        enabledIncoming = b(17); enabledOutgoing = b(18); enabledACT = b(19); lastTestBy = o(20); lastTestAt = o(21)
+        retryCount = Int(v[22].int64 ?? 0); nextRetryAt = o(23); lastPosition = validFrom
+    }
+
+    /// The value columns, in the table's order.
+    var values: [SQLiteValue] {
+        func flag(_ value: Bool) -> SQLiteValue { .integer(value ? 1 : 0) }
+        return [.text(environment), .text(owner), .text(emailAddress), .optionalText(serverProfile), .text(incomingMethod),
+                .text(outgoingMethod), .text(actMethod), .text(incomingStatus), .text(outgoingStatus), .text(actStatus),
+                .optionalText(incomingError), .optionalText(outgoingError), .optionalText(actError), .text(emailStatus),
+                .optionalText(approvedBy), .optionalText(approvedAt), flag(approvedByMicrosoft365Admin), flag(enabledIncoming),
+                flag(enabledOutgoing), flag(enabledACT), .optionalText(lastTestBy), .optionalText(lastTestAt), .int(retryCount),
+                .optionalText(nextRetryAt)]
     }
 }

@@ -12,41 +12,62 @@ public struct ProjectionStatus: Hashable, Sendable, Codable {
     public var storedVersion: Int?
     /// The last position applied.
     public var checkpoint: Int64
-    /// Snapshots stored for as-of queries.
-    public var snapshots: Int
+    /// The projection's tables (each versioned table is followed by its history).
+    public var tables: [String]
+}
+
+/// Calls its last argument with every event after the first position through
+/// the second, in order: how the runner reads the log without knowing which
+/// connection or transaction the caller reads it in.
+public typealias EventSource = (_ after: Position, _ through: Position, _ body: (RecordedEvent) throws -> Void) throws -> Void
+
+/// The first difference between the stored read models and a fresh fold of
+/// the log (`log verify --projections`).
+public struct ProjectionMismatch: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var table: String
+    /// The row's primary key, `column=value` pairs; empty for table-level problems.
+    public var key: String
+    /// What differs, in words.
+    public var problem: String
+
+    public init(table: String, key: String, problem: String) {
+        self.table = table
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String { "\(table)\(key.isEmpty ? "" : " [\(key)]"): \(problem)" }
 }
 
 /// Runs projections: inline in an append's transaction, catching up, and
-/// rebuilding from position 1; it also keeps their checkpoints and snapshots.
+/// rebuilding from position 1; it also keeps their checkpoints.
 ///
 /// Checkpoints live in `projection_checkpoints(name, schema_version,
-/// position)` and move in the same transaction as the rows. Snapshots
-/// (`projection_snapshots`) are SQLite images of a projection's tables at a
-/// position, taken every `snapshotInterval` positions, tagged with the
-/// projection's schema version and ignored when it differs.
+/// position)` and move in the same transaction as the rows. Projections run
+/// in the order of ``projections``: the decision state first, since the audit
+/// trail reads its history (and the grid's) to show before → after values.
 public struct ProjectionRunner: Sendable {
-    public var projections: [any Projection]
-    /// Take a snapshot whenever an append or rebuild crosses a multiple of
-    /// this many positions; 0 turns snapshots off.
-    public var snapshotInterval: Int64
-    /// The projections whose tables are folded for as-of queries (the audit
-    /// trail and commands are append-only rows, read with `position <= P`).
-    public static let foldedNames: Set<String> = ["mailbox-status", "alerts"]
+    public let projections: [any Projection]
+    /// The decision state (also in ``projections``), which the facade asks
+    /// for the state a command is decided on.
+    public let decisionState: DecisionStateProjection
 
-    public init(projections: [any Projection] = ProjectionRunner.standardProjections, snapshotInterval: Int64 = 20_000) {
-        self.projections = projections
-        self.snapshotInterval = snapshotInterval
+    /// The standard projections, with a decision state of their own (its
+    /// in-memory state belongs to this runner alone).
+    public init() {
+        let decisionState = DecisionStateProjection()
+        self.decisionState = decisionState
+        self.projections = [decisionState, MailboxStatusProjection(), AlertsProjection(), AuditTrailProjection(), CommandsProjection()]
     }
-
-    public static let standardProjections: [any Projection] = [
-        MailboxStatusProjection(), AlertsProjection(), AuditTrailProjection(), CommandsProjection(),
-    ]
 
     /// The projection named `name`.
     public func projection(named name: String) -> (any Projection)? { projections.first { $0.name == name } }
 
     static let migrator: Migrator = {
         var migrator = Migrator(table: "projection_migrations")
+        // Files made before history tables also got a snapshots table and the
+        // first decision-state table here; the next migration and the
+        // projections' version bump replace them.
         migrator.register("1-checkpoints-and-snapshots") { db in
             try db.execute("""
                 CREATE TABLE projection_checkpoints (
@@ -54,21 +75,19 @@ public struct ProjectionRunner: Sendable {
                   schema_version INTEGER NOT NULL,
                   position       INTEGER NOT NULL
                 ) STRICT;
-                CREATE TABLE projection_snapshots (
-                  projection     TEXT NOT NULL,
-                  schema_version INTEGER NOT NULL,
-                  position       INTEGER NOT NULL,
-                  image          BLOB NOT NULL,   -- an SQLite database image of the projection's tables
-                  PRIMARY KEY (projection, position)
-                ) STRICT;
                 """)
-            try DecisionStateStore.createTables(in: db)
+        }
+        migrator.register("2-history-tables-replace-snapshots") { db in
+            try db.execute("DROP TABLE IF EXISTS projection_snapshots")
         }
         return migrator
     }()
 
     /// Creates the runner's own tables when missing.
     public func prepare(_ db: Connection) throws { try Self.migrator.migrate(db) }
+
+    /// Forgets every projection's in-memory state (after a rollback).
+    public func reset() { for projection in projections { projection.reset() } }
 
     // MARK: Checkpoints
 
@@ -80,161 +99,229 @@ public struct ProjectionRunner: Sendable {
         return (statement.int(at: 0), statement.int64(at: 1))
     }
 
-    func setCheckpoint(_ name: String, version: Int, position: Int64, in db: Connection) throws {
+    func setCheckpoint(_ projection: any Projection, position: Int64, in db: Connection) throws {
         try db.run("""
             INSERT INTO projection_checkpoints(name, schema_version, position) VALUES (?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET schema_version = excluded.schema_version, position = excluded.position
-            """, .text(name), .int(version), .integer(position))
+            """, .text(projection.name), .int(projection.schemaVersion), .integer(position))
     }
 
-    /// The status of every projection (and the decision state).
+    /// Whether any projection's checkpoint is behind `head` (a cheap check
+    /// made before every command: another writer may have appended without
+    /// projecting).
+    public func isBehind(_ head: Position, in db: Connection) throws -> Bool {
+        let statement = try db.statement("SELECT count(*), min(position) FROM projection_checkpoints")
+        defer { statement.reset() }
+        guard try statement.step() else { return true }
+        return statement.int(at: 0) < projections.count || statement.int64(at: 1) < head.rawValue
+    }
+
+    /// The status of every projection.
     public func status(in db: Connection) throws -> [ProjectionStatus] {
-        var result: [ProjectionStatus] = []
-        let names = [(DecisionStateStore.name, DecisionStateStore.schemaVersion)] + projections.map { ($0.name, $0.schemaVersion) }
-        for (name, version) in names {
-            let stored = try storedVersion(of: name, in: db)
-            let snapshots = try db.scalar("SELECT count(*) FROM projection_snapshots WHERE projection = ?", .text(name))?.int64 ?? 0
-            result.append(ProjectionStatus(name: name, schemaVersion: version, storedVersion: stored?.version,
-                                           checkpoint: stored?.position ?? 0, snapshots: Int(snapshots)))
+        try projections.map { projection in
+            let stored = try storedVersion(of: projection.name, in: db)
+            return ProjectionStatus(name: projection.name, schemaVersion: projection.schemaVersion, storedVersion: stored?.version,
+                                    checkpoint: stored?.position ?? 0, tables: projection.tables)
         }
-        return result
     }
 
     // MARK: Inline
 
     /// Applies freshly appended events to every projection, in the append's
-    /// transaction, and moves the checkpoints; takes snapshots when the batch
-    /// crosses an interval.
+    /// transaction, and moves every checkpoint with one statement (inline
+    /// projections are all at the head before a command: ``catchUp(in:through:events:progress:)``).
     public func applyInline(_ events: [ProjectedEvent], in db: Connection) throws {
-        guard let first = events.first?.recorded.position.rawValue, let last = events.last?.recorded.position.rawValue else { return }
+        guard let last = events.last?.position else { return }
         for projection in projections {
             for event in events where projection.handles(type: event.recorded.type) {
                 try projection.apply(event, in: db)
             }
-            try setCheckpoint(projection.name, version: projection.schemaVersion, position: last, in: db)
         }
-        if snapshotInterval > 0 && last / snapshotInterval > (first - 1) / snapshotInterval {
-            for projection in projections where Self.foldedNames.contains(projection.name) {
-                try takeSnapshot(of: projection, at: last, in: db)
-            }
-        }
-    }
-
-    // MARK: Snapshots
-
-    /// Stores an image of `projection`'s tables as they are on `db` now (at `position`).
-    func takeSnapshot(of projection: any Projection, at position: Int64, in db: Connection) throws {
-        let memory = try Connection(path: ":memory:")
-        try projection.createTables(in: memory)
-        try memory.writeTransaction { try copyRows(of: projection.tables, from: db, to: memory) }
-        let image = try memory.serialize()
-        try db.run("""
-            INSERT INTO projection_snapshots(projection, schema_version, position, image) VALUES (?, ?, ?, ?)
-            ON CONFLICT (projection, position) DO UPDATE SET schema_version = excluded.schema_version, image = excluded.image
-            """, .text(projection.name), .int(projection.schemaVersion), .integer(position), .blob(image))
-    }
-
-    /// The newest usable snapshot of `projection` at or before `position`.
-    func snapshot(of projection: any Projection, atOrBefore position: Int64, in db: Connection) throws -> (position: Int64, image: [UInt8])? {
-        let statement = try db.statement("""
-            SELECT position, image FROM projection_snapshots
-            WHERE projection = ? AND schema_version = ? AND position <= ? ORDER BY position DESC LIMIT 1
-            """)
-        try statement.bind([.text(projection.name), .int(projection.schemaVersion), .integer(position)])
-        defer { statement.reset() }
-        guard try statement.step() else { return nil }
-        return (statement.int64(at: 0), statement.blob(at: 1))
+        try db.run("UPDATE projection_checkpoints SET position = ?", .integer(last))
     }
 
     // MARK: Rebuild and catch-up
 
-    /// Rebuilds `names` (every projection when `nil`, plus the decision state)
-    /// from position 1 inside `transaction`: drops the tables and snapshots,
-    /// replays the log, and writes the checkpoints. Returns the events replayed.
+    /// Rebuilds `names` (every projection when `nil`) on `db` from position
+    /// 1 through `head`: drops and re-creates their tables, folds the log, and
+    /// writes their checkpoints. A projection whose dependencies are stale
+    /// brings them along. Runs inside the caller's transaction.
+    ///
+    /// - Returns: The events read.
     @discardableResult
-    public func rebuild(_ names: Set<String>? = nil, in transaction: WriteTransaction,
+    public func rebuild(_ names: Set<String>? = nil, in db: Connection, through head: Position, events: EventSource,
                         progress: ((Position, Position) -> Void)? = nil) throws -> Int64 {
-        let db = transaction.connection
         try prepare(db)
-        let targets = projections.filter { names?.contains($0.name) ?? true }
-        let withState = names?.contains(DecisionStateStore.name) ?? true
+        var wanted = names ?? Set(projections.map(\.name))
+        for projection in projections where wanted.contains(projection.name) {
+            for dependency in projection.dependencies where try isStale(dependency, in: db) { wanted.insert(dependency) }
+        }
+        let targets = projections.filter { wanted.contains($0.name) }
         for projection in targets {
+            projection.reset()
             try projection.dropTables(in: db)
             try projection.createTables(in: db)
-            try db.run("DELETE FROM projection_snapshots WHERE projection = ?", .text(projection.name))
         }
-        let head = try transaction.head().position
-        var state = SyncState()
-        var count: Int64 = 0
-        try transaction.forEachEvent(after: .origin, through: head) { recorded in
-            let wanted = targets.filter { $0.handles(type: recorded.type) }
-            if wanted.count == 1 && !withState {
-                try wanted[0].apply(try wanted[0].decode(recorded), in: db)
-            } else if !wanted.isEmpty || withState {
-                let event = try ProjectedEvent(recorded, withMetadata: wanted.count > 1)
-                for projection in wanted { try projection.apply(event, in: db) }
-                if withState { SyncDomain.apply(event.event, to: &state) }
-            }
-            count += 1
-            let position = recorded.position.rawValue
-            if snapshotInterval > 0 && position % snapshotInterval == 0 {
-                for projection in targets where Self.foldedNames.contains(projection.name) {
-                    try takeSnapshot(of: projection, at: position, in: db)
-                }
-            }
-            if count % 10_000 == 0 { progress?(recorded.position, head) }
-        }
-        for projection in targets { try setCheckpoint(projection.name, version: projection.schemaVersion, position: head.rawValue, in: db) }
-        if withState {
-            try DecisionStateStore.writeAll(state, in: db)
-            try setCheckpoint(DecisionStateStore.name, version: DecisionStateStore.schemaVersion, position: head.rawValue, in: db)
-        }
-        progress?(head, head)
+        let count = try fold(targets, in: db, after: .origin, through: head, events: events, progress: progress)
+        for projection in targets { try setCheckpoint(projection, position: head.rawValue, in: db) }
         return count
     }
 
-    /// The names that must be rebuilt before use: tables missing, or stored
-    /// by another schema version (or never built while the log has events).
-    public func stale(in db: Connection, head: Position) throws -> Set<String> {
-        var stale = Set<String>()
-        for projection in projections {
-            let stored = try storedVersion(of: projection.name, in: db)
-            let exists = try projection.tablesExist(in: db)
-            if stored?.version != projection.schemaVersion || !exists { stale.insert(projection.name) }
+    /// Applies the events after `start` through `end` to `targets`, in
+    /// position order, each event to every target that handles it.
+    func fold(_ targets: [any Projection], in db: Connection, after start: Position, through end: Position, events: EventSource,
+              progress: ((Position, Position) -> Void)?) throws -> Int64 {
+        var count: Int64 = 0
+        try events(start, end) { recorded in
+            let wanted = targets.filter { $0.handles(type: recorded.type) }
+            if wanted.count == 1 {
+                try wanted[0].apply(try wanted[0].decode(recorded), in: db)
+            } else if !wanted.isEmpty {
+                let event = try ProjectedEvent(recorded, withMetadata: true)
+                for projection in wanted { try projection.apply(event, in: db) }
+            }
+            count += 1
+            if count % 10_000 == 0 { progress?(recorded.position, end) }
         }
-        let state = try storedVersion(of: DecisionStateStore.name, in: db)
-        if state?.version != DecisionStateStore.schemaVersion { stale.insert(DecisionStateStore.name) }
-        return stale
+        progress?(end, end)
+        return count
     }
 
-    /// Whether ``catchUp(in:progress:)`` has anything to do on `db` (read-only check):
-    /// the runner's tables are missing, a projection is stale, or a checkpoint
-    /// is behind `head`.
+    func isStale(_ name: String, in db: Connection) throws -> Bool {
+        guard let projection = projection(named: name) else { return false }
+        let stored = try storedVersion(of: name, in: db)
+        return try stored?.version != projection.schemaVersion || !projection.tablesExist(in: db)
+    }
+
+    /// The names that must be rebuilt before use: tables missing, or stored
+    /// by another schema version (or never built).
+    public func stale(in db: Connection) throws -> Set<String> {
+        Set(try projections.map(\.name).filter { try isStale($0, in: db) })
+    }
+
+    /// Whether ``catchUp(in:through:events:progress:)`` has anything to do on
+    /// `db` (a read-only check): the runner's tables are missing, a projection
+    /// is stale, or a checkpoint is behind `head`.
     public func needsCatchUp(in db: Connection, head: Position) throws -> Bool {
         let applied = try Self.migrator.appliedIdentifiers(in: db)
         guard applied == Self.migrator.identifiers else { return true }
-        if !(try stale(in: db, head: head)).isEmpty { return true }
+        if !(try stale(in: db)).isEmpty { return true }
         for projection in projections where (try storedVersion(of: projection.name, in: db)?.position ?? 0) < head.rawValue {
             return true
         }
         return false
     }
 
-    /// Brings every projection up to the head inside `transaction`: stale
-    /// ones are rebuilt, the others apply the events after their checkpoint.
-    public func catchUp(in transaction: WriteTransaction, progress: ((Position, Position) -> Void)? = nil) throws {
-        let db = transaction.connection
+    /// Brings every projection up to `head` on `db`, inside the caller's
+    /// transaction: stale ones are rebuilt, the others apply the events after
+    /// their checkpoints, in one pass in position order.
+    public func catchUp(in db: Connection, through head: Position, events: EventSource,
+                        progress: ((Position, Position) -> Void)? = nil) throws {
         try prepare(db)
-        let head = try transaction.head().position
-        let stale = try stale(in: db, head: head)
-        if !stale.isEmpty { try rebuild(stale, in: transaction, progress: progress) }
+        let stale = try stale(in: db)
+        if !stale.isEmpty { try rebuild(stale, in: db, through: head, events: events, progress: progress) }
+        var behind: [(projection: any Projection, from: Int64)] = []
         for projection in projections where !stale.contains(projection.name) {
             let from = try storedVersion(of: projection.name, in: db)?.position ?? 0
-            guard from < head.rawValue else { continue }
-            try transaction.forEachEvent(after: Position(from), through: head) { recorded in
-                if projection.handles(type: recorded.type) { try projection.apply(try ProjectedEvent(recorded), in: db) }
-            }
-            try setCheckpoint(projection.name, version: projection.schemaVersion, position: head.rawValue, in: db)
+            if from < head.rawValue { behind.append((projection, from)) }
         }
+        guard let start = behind.map(\.from).min() else { return }
+        for (projection, _) in behind { projection.reset() }
+        try events(Position(start), head) { recorded in
+            let wanted = behind.filter { $0.from < recorded.position.rawValue && $0.projection.handles(type: recorded.type) }
+            guard !wanted.isEmpty else { return }
+            let event = try ProjectedEvent(recorded, withMetadata: true)
+            for (projection, _) in wanted { try projection.apply(event, in: db) }
+        }
+        for (projection, _) in behind { try setCheckpoint(projection, position: head.rawValue, in: db) }
+    }
+
+    // MARK: Checking stored read models against the log
+
+    /// Folds the log through `head` into a scratch database with a runner of
+    /// its own and compares every table, row by row in primary-key order, with
+    /// what `stored` holds. Only reads `stored`.
+    ///
+    /// - Returns: The first difference (by projection, then table, then key),
+    ///   or `nil` when every stored table equals the fold.
+    public func compareStored(_ stored: Connection, head: Position, events: EventSource,
+                              progress: ((Position, Position) -> Void)? = nil) throws -> ProjectionMismatch? {
+        for projection in projections {
+            guard let checkpoint = try? storedVersion(of: projection.name, in: stored) else {
+                return ProjectionMismatch(table: "projection_checkpoints", key: "name=\(projection.name)", problem: "no checkpoint is stored")
+            }
+            if checkpoint.version != projection.schemaVersion {
+                return ProjectionMismatch(table: "projection_checkpoints", key: "name=\(projection.name)",
+                                          problem: "stored by schema version \(checkpoint.version); this binary folds version \(projection.schemaVersion)")
+            }
+            if checkpoint.position != head.rawValue {
+                return ProjectionMismatch(table: "projection_checkpoints", key: "name=\(projection.name)",
+                                          problem: "at #\(checkpoint.position) while the log's head is #\(head.rawValue)")
+            }
+        }
+        let scratch = try Connection(path: "")   // a temporary file SQLite deletes on close
+        try scratch.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+        let fresh = ProjectionRunner()
+        try scratch.writeTransaction {
+            try fresh.rebuild(in: scratch, through: head, events: events, progress: progress)
+        }
+        for projection in fresh.projections {
+            for table in projection.tables {
+                if let mismatch = try compare(table, stored: stored, expected: scratch) { return mismatch }
+            }
+        }
+        return nil
+    }
+
+    /// The first row where `table` on `stored` differs from `expected`.
+    func compare(_ table: String, stored: Connection, expected: Connection) throws -> ProjectionMismatch? {
+        let exists = try stored.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(table))?.int64 ?? 0
+        guard exists == 1 else { return ProjectionMismatch(table: table, key: "", problem: "the table is missing") }
+        let key = try primaryKey(of: table, in: expected)
+        let columns = try columnNames(of: table, in: expected)
+        guard try columnNames(of: table, in: stored) == columns else {
+            return ProjectionMismatch(table: table, key: "", problem: "the columns differ from this binary's schema")
+        }
+        let order = key.map { "\"\($0)\"" }.joined(separator: ", ")
+        let a = try stored.prepare("SELECT * FROM \"\(table)\" ORDER BY \(order)")
+        let b = try expected.prepare("SELECT * FROM \"\(table)\" ORDER BY \(order)")
+        let keyIndexes = key.compactMap { columns.firstIndex(of: $0) }
+        func row(_ s: Statement) -> [SQLiteValue] { (0..<s.columnCount).map { s.value(at: $0) } }
+        func describe(_ row: [SQLiteValue]) -> String {
+            keyIndexes.map { "\(columns[$0])=\(text(row[$0]) ?? "NULL")" }.joined(separator: ", ")
+        }
+        while true {
+            let hasA = try a.step(), hasB = try b.step()
+            switch (hasA, hasB) {
+            case (false, false): return nil
+            case (true, false):
+                return ProjectionMismatch(table: table, key: describe(row(a)), problem: "a stored row that no event made")
+            case (false, true):
+                return ProjectionMismatch(table: table, key: describe(row(b)), problem: "a row the log makes is missing")
+            case (true, true):
+                let x = row(a), y = row(b)
+                guard x != y else { continue }
+                let keyX = keyIndexes.map { x[$0] }, keyY = keyIndexes.map { y[$0] }
+                if keyX != keyY {
+                    // One side has a row the other lacks: find out which by looking the stored key up in the fold.
+                    let lookup = try expected.prepare("SELECT 1 FROM \"\(table)\" WHERE \(key.map { "\"\($0)\" = ?" }.joined(separator: " AND "))")
+                    try lookup.bind(keyX)
+                    if try lookup.step() {
+                        return ProjectionMismatch(table: table, key: describe(y), problem: "a row the log makes is missing")
+                    }
+                    return ProjectionMismatch(table: table, key: describe(x), problem: "a stored row that no event made")
+                }
+                let fields = columns.indices.filter { x[$0] != y[$0] }.map { "\(columns[$0]) is \(text(x[$0]) ?? "NULL"), the log says \(text(y[$0]) ?? "NULL")" }
+                return ProjectionMismatch(table: table, key: describe(x), problem: fields.joined(separator: "; "))
+            }
+        }
+    }
+
+    func columnNames(of table: String, in db: Connection) throws -> [String] {
+        let statement = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+        try statement.bind([.text(table)])
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(at: 0)) }
+        return names
     }
 }

@@ -4,74 +4,121 @@ import Projections
 import ServerSideSync
 import SQLite
 
-/// Which audit rows to return.
-public struct AuditFilter: Sendable {
-    public var object: String?
-    public var mailbox: String?
-    public var actor: String?
-    public var action: String?
-    public var since: Date?
-    public var until: Date?
-    public var deniedOnly = false
+/// A point of the log to read projections at.
+public enum Cutoff: Hashable, Sendable, CustomStringConvertible {
+    /// The head: everything recorded so far.
+    case latest
+    /// Up to and including this position.
+    case position(Position)
+    /// Up to the last position recorded at or before this instant.
+    case instant(Date)
 
-    public init(mailbox: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil, deniedOnly: Bool = false) {
-        self.mailbox = mailbox
-        self.actor = actor
-        self.action = action
-        self.since = since
-        self.until = until
-        self.deniedOnly = deniedOnly
+    /// Parses `#N` (a position) or an RFC 3339 instant (or a bare date).
+    public init?(parsing text: String) {
+        if text.hasPrefix("#") {
+            guard let value = Int64(text.dropFirst()), value >= 0 else { return nil }
+            self = .position(Position(value))
+        } else if let instant = Timestamp.parse(text) {
+            self = .instant(instant)
+        } else {
+            return nil
+        }
+    }
+
+    /// The position this cutoff stands for, as `db` sees the log (never
+    /// beyond the head; an instant is resolved through the index on
+    /// `recorded_at`).
+    func resolve(in db: Connection) throws -> Position {
+        let head = try db.headPosition()
+        switch self {
+        case .latest: return head
+        case .position(let position): return min(position, head)
+        case .instant(let instant): return try db.position(atOrBefore: instant)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .latest: "latest"
+        case .position(let position): position.description
+        case .instant(let instant): Timestamp.format(instant)
+        }
     }
 }
 
 extension SyncLedger {
-    /// Resolves a cutoff to a position of this log.
-    public func position(of cutoff: Cutoff) throws(SyncLedgerError) -> Position {
-        do { return try cutoff.resolve(in: log) } catch { throw SyncLedgerError.wrap(error) }
-    }
-
-    /// Runs `body` on the tables of `projection` as of `cutoff`: the stored
-    /// tables for `.latest`, else an in-memory fold up to the cutoff.
-    func read<T: Sendable>(_ projection: any Projection, asOf cutoff: Cutoff, _ body: (Connection) throws -> T) throws(SyncLedgerError) -> T {
+    /// Runs `body` in one read transaction (one consistent snapshot) with the
+    /// position `cutoff` resolves to there, `nil` for the head (read the
+    /// current tables).
+    func read<T: Sendable>(asOf cutoff: Cutoff, _ body: (Connection, Int64?) throws -> T) throws(SyncLedgerError) -> T {
         do {
-            if cutoff == .latest { return try log.withReadTransaction(body) }
-            let position = try cutoff.resolve(in: log)
-            return try body(try runner.materialize(projection, at: position, from: log).db)
+            return try log.withReadTransaction { db in
+                if cutoff == .latest { return try body(db, nil) }
+                let position = try cutoff.resolve(in: db)
+                return try body(db, position == (try db.headPosition()) ? nil : position.rawValue)
+            }
         } catch {
             throw SyncLedgerError.wrap(error)
         }
     }
 
-    /// The mailbox grid as of `cutoff`.
-    public func mailboxStatus(asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> [MailboxStatusRow] {
-        try read(MailboxStatusProjection(), asOf: cutoff) { try MailboxStatusRow.all(in: $0) }
+    /// Runs `body` in one read transaction.
+    func read<T: Sendable>(_ body: (Connection) throws -> T) throws(SyncLedgerError) -> T {
+        do { return try log.withReadTransaction(body) } catch { throw SyncLedgerError.wrap(error) }
+    }
+
+    /// Resolves a cutoff to a position of this log.
+    public func position(of cutoff: Cutoff) throws(SyncLedgerError) -> Position {
+        try read { db in try cutoff.resolve(in: db) }
+    }
+
+    /// The last position and its hash.
+    public func head() throws(SyncLedgerError) -> LogHead {
+        do { return try log.head() } catch { throw SyncLedgerError.wrap(error) }
+    }
+
+    /// The mailbox grid as of `cutoff`, optionally one environment's: the
+    /// current table, or one indexed read of its history — no fold.
+    public func mailboxStatus(asOf cutoff: Cutoff = .latest, environment: String? = nil) throws(SyncLedgerError) -> [MailboxStatusRow] {
+        try read(asOf: cutoff) { db, position in try MailboxStatusProjection.rows(asOf: position, environment: environment, in: db) }
+    }
+
+    /// One mailbox's grid row as of `cutoff`; the mailbox may be named by id,
+    /// email address, owner UPN or queue name (as it was named at the cutoff).
+    ///
+    /// - Throws: ``SyncLedgerError/notFound(_:)`` when no such mailbox existed then.
+    public func mailbox(_ reference: String, environment: String? = nil, asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> MailboxStatusRow {
+        let row: MailboxStatusRow? = try read(asOf: cutoff) { db, position in
+            // A mailbox id is one indexed read; other names are resolved in the state of the cutoff.
+            if let row = try MailboxStatusProjection.row(of: reference, asOf: position, in: db),
+               environment == nil || row.environment == environment { return row }
+            let state = try DecisionStateProjection.load(asOf: position, from: db)
+            let id = try NameResolver(state: state).mailbox(reference, environment: environment)
+            return try MailboxStatusProjection.row(of: id.rawValue, asOf: position, in: db)
+        }
+        guard let row else { throw .notFound("mailbox \(reference) did not exist at \(cutoff)") }
+        return row
     }
 
     /// Alerts as of `cutoff`, on one wall (`mailbox:ID` or `user:UPN`) or all.
     public func alerts(asOf cutoff: Cutoff = .latest, wall: String? = nil) throws(SyncLedgerError) -> [AlertRow] {
-        try read(AlertsProjection(), asOf: cutoff) { db in
-            if let wall { return try AlertRow.all(in: db, where: "WHERE wall = ?", [.text(wall)]) }
-            return try AlertRow.all(in: db)
-        }
+        try read(asOf: cutoff) { db, position in try AlertsProjection.rows(asOf: position, wall: wall, in: db) }
     }
 
     /// The audit trail up to `cutoff`, filtered.
     public func audit(asOf cutoff: Cutoff = .latest, filter: AuditFilter = AuditFilter()) throws(SyncLedgerError) -> [AuditRow] {
-        let position = try position(of: cutoff)
-        var clauses = ["position <= ?"]
-        var arguments: [SQLiteValue] = [.integer(position.rawValue)]
-        if let mailbox = filter.mailbox { clauses.append("object = ?"); arguments.append(.text("mailbox:\(mailbox)")) }
-        if let actor = filter.actor { clauses.append("actor = ?"); arguments.append(.text(actor.lowercased())) }
-        if let action = filter.action { clauses.append("action = ?"); arguments.append(.text(action)) }
-        if let since = filter.since { clauses.append("recorded_at >= ?"); arguments.append(.text(Timestamp.format(since))) }
-        if let until = filter.until { clauses.append("recorded_at <= ?"); arguments.append(.text(Timestamp.format(until))) }
-        if filter.deniedOnly { clauses.append("outcome = 'denied'") }
-        let clause = "WHERE " + clauses.joined(separator: " AND ")
-        do {
-            return try log.withReadTransaction { db in try AuditRow.all(in: db, where: clause, arguments) }
-        } catch {
-            throw SyncLedgerError.wrap(error)
-        }
+        try read { db in try AuditTrailProjection.rows(through: try cutoff.resolve(in: db).rawValue, filter: filter, in: db) }
+    }
+
+    /// The decision state (directory, environments, profiles, mailboxes) as of
+    /// `cutoff`: what a command would have been decided on there.
+    public func decisionState(asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> SyncState {
+        try read(asOf: cutoff) { db, position in try DecisionStateProjection.load(asOf: position, from: db) }
+    }
+
+    /// Resolves names against the state as of `cutoff`.
+    public func resolver(asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> NameResolver {
+        NameResolver(state: try decisionState(asOf: cutoff))
     }
 
     /// The events of one stream, e.g. `mailbox:contoso-prod/user:alice@contoso.com`.
@@ -79,51 +126,90 @@ extension SyncLedger {
         do { return try log.events(in: StreamID(stream)) } catch { throw SyncLedgerError.wrap(error) }
     }
 
+    /// Calls `body` with every event from `start` through `end` (the head when
+    /// `nil`), in position order, a page at a time. Works on any ledger,
+    /// including one holding event types this binary does not know.
+    public func forEachEvent(from start: Position = 1, through end: Position? = nil, _ body: (RecordedEvent) throws -> Void) throws(SyncLedgerError) {
+        do { try log.forEachEvent(from: max(start, 1), through: end, body) } catch { throw SyncLedgerError.wrap(error) }
+    }
+
     /// What changed in the mailbox grid and the alerts between two cutoffs.
     public func diff(from: Cutoff, to: Cutoff) throws(SyncLedgerError) -> [RowDiff] {
-        let a = try position(of: from), b = try position(of: to)
-        guard a <= b else { throw .invalidInput("the first cutoff (\(a)) is after the second (\(b))") }
-        do { return try runner.diff(from: a, to: b, in: log) } catch { throw SyncLedgerError.wrap(error) }
+        let result: Result<[RowDiff], SyncLedgerError> = try read { db in
+            let a = try from.resolve(in: db), b = try to.resolve(in: db)
+            guard a <= b else { return .failure(.invalidInput("the first cutoff (\(a)) is after the second (\(b))")) }
+            return .success(try ProjectionRunner.diff(from: a, to: b, in: db))
+        }
+        return try result.get()
     }
 
     /// Which events gave `field` of `mailbox`'s grid row its value as of `cutoff`.
     public func explain(mailbox: String, field: String, asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> (value: String?, steps: [FieldHistoryStep]) {
-        let position = try position(of: cutoff)
-        do {
-            return try runner.explain(mailbox: mailbox, field: field, at: position, in: log)
-        } catch let error as ExplainError {
-            throw .invalidInput(error.description)
-        } catch {
-            throw SyncLedgerError.wrap(error)
+        struct Explanation: Sendable { var value: String?; var steps: [FieldHistoryStep] }
+        let result: Result<Explanation, SyncLedgerError> = try read { db in
+            do {
+                let (value, steps) = try ProjectionRunner.explain(mailbox: mailbox, field: field, at: try cutoff.resolve(in: db), in: db)
+                return .success(Explanation(value: value, steps: steps))
+            } catch let error as ExplainError {
+                return .failure(.invalidInput(error.description))
+            }
         }
+        let explanation = try result.get()
+        return (explanation.value, explanation.steps)
     }
 
     /// Where each projection stands.
     public func projectionStatus() throws(SyncLedgerError) -> [ProjectionStatus] {
-        do { return try log.withReadTransaction { try self.runner.status(in: $0) } } catch { throw SyncLedgerError.wrap(error) }
+        try read { db in try self.runner.status(in: db) }
     }
 
-    /// Rebuilds projections (all when `names` is nil) from position 1 in one
+    /// The names of the projections.
+    public var projectionNames: [String] { runner.projections.map(\.name) }
+
+    /// Rebuilds projections (all when `names` is nil; a projection whose
+    /// dependencies are stale brings them along) from position 1 in one
     /// transaction; readers see the old tables until it commits.
     @discardableResult
     public func rebuild(_ names: Set<String>? = nil, progress: ((Position, Position) -> Void)? = nil) throws(SyncLedgerError) -> Int64 {
+        guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
         if let names {
-            let known = Set(runner.projections.map(\.name)).union([DecisionStateStore.name])
+            let known = Set(projectionNames)
             if let unknown = names.subtracting(known).sorted().first {
                 throw .invalidInput("no projection named \(unknown); known: \(known.sorted().joined(separator: ", "))")
             }
         }
         do {
-            let count = try log.withWriteTransaction { tx in try self.runner.rebuild(names, in: tx, progress: progress) }
-            cache.withLock { $0 = nil }
-            return count
+            return try log.withWriteTransaction { tx in
+                try self.runner.rebuild(names, in: tx.connection, through: try tx.head().position, events: tx.events, progress: progress)
+            }
         } catch {
+            runner.reset()
             throw SyncLedgerError.wrap(error)
         }
     }
 
-    /// Walks the hash chain (see ``EventLog/verify(from:expectingHead:progress:)``).
-    public func verify(expectingHead: LogHead? = nil, progress: ((Position) -> Void)? = nil) throws(SyncLedgerError) -> VerifyReport {
-        do { return try log.verify(expectingHead: expectingHead, progress: progress) } catch { throw SyncLedgerError.wrap(error) }
+    /// Walks the hash chain, reading only. It never decodes events, so it
+    /// works on a ledger holding event types this binary does not know.
+    ///
+    /// - Parameters:
+    ///   - anchor: Start after this trusted point instead of position 1.
+    ///   - expectingHead: A head kept elsewhere; a shorter or different log is reported.
+    public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil,
+                       progress: ((Position) -> Void)? = nil) throws(SyncLedgerError) -> VerifyReport {
+        do { return try log.verify(from: anchor, expectingHead: expectingHead, progress: progress) } catch { throw SyncLedgerError.wrap(error) }
+    }
+
+    /// Rebuilds every read model from the log in a scratch database and
+    /// compares it, row by row, with what the file stores: current rows,
+    /// history versions, the audit trail and the decision state. Reads the
+    /// file only (one snapshot).
+    ///
+    /// - Returns: The first difference, or `nil` when every table matches.
+    public func verifyProjections(progress: ((Position, Position) -> Void)? = nil) throws(SyncLedgerError) -> ProjectionMismatch? {
+        try read { db in
+            try ProjectionRunner().compareStored(db, head: try db.headPosition(), events: { after, through, body in
+                try db.forEachEvent(after: after, through: through, body)
+            }, progress: progress)
+        }
     }
 }

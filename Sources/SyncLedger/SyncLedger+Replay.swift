@@ -29,26 +29,29 @@ extension SyncLedger {
         let from = try position(of: start), to = try position(of: end)
         guard from <= to else { throw .invalidInput("the start (\(from)) is after the end (\(to))") }
         guard target.path != path else { throw .invalidInput("replay needs another ledger file, not this one") }
+        guard !target.options.readOnly else { throw .invalidInput("the target ledger was opened read-only") }
         var requests: [Request] = []
         do {
             try log.forEachEvent(from: from.next, through: to) { event in
                 let metadata = try EventMetadata.decode(event.metadata)
                 guard let command = metadata.arguments else { return }
-                requests.append(Request(command: command, actor: Self.actor(named: metadata.actor), source: metadata.source,
-                                        commandID: metadata.commandID, correlationID: metadata.correlationID,
-                                        causationID: metadata.causationID, at: metadata.decidedAt))
+                requests.append(Request(command: command, actor: NameResolver.actor(metadata.actor), source: metadata.source,
+                                        ids: .init(commandID: metadata.commandID, correlationID: metadata.correlationID,
+                                                   causationID: metadata.causationID),
+                                        at: metadata.decidedAt))
             }
         } catch {
             throw SyncLedgerError.wrap(error)
         }
         struct RolledBack: Error { var report: [ReplayedCommand] }
         do {
-            let (report, cached) = try target.log.withWriteTransaction { tx -> ([ReplayedCommand], Cached) in
-                var cached = try target.loadState(in: tx)
+            return try target.log.withWriteTransaction { tx -> [ReplayedCommand] in
                 var report: [ReplayedCommand] = []
                 for request in requests {
-                    let outcome = try target.run(request, in: tx, cached: &cached)
-                    var line = ReplayedCommand(commandID: request.commandID.uuidString.lowercased(), command: request.command.name,
+                    let outcome = try target.run(in: tx, actor: request.actor, source: request.source, ids: request.ids, at: request.at) { _ in
+                        request.command
+                    }
+                    var line = ReplayedCommand(commandID: request.ids.commandID.uuidString.lowercased(), command: request.command.name,
                                                actor: request.actor.description, outcome: "accepted", refusalCode: nil, message: nil, events: 0)
                     switch outcome {
                     case .success(let execution):
@@ -64,20 +67,14 @@ extension SyncLedger {
                     report.append(line)
                 }
                 if dryRun { throw RolledBack(report: report) }
-                return (report, cached)
+                return report
             }
-            target.cache.withLock { $0 = cached }
-            return report
         } catch let rolledBack as RolledBack {
-            target.cache.withLock { $0 = nil }
+            target.runner.reset()
             return rolledBack.report
         } catch {
-            target.cache.withLock { $0 = nil }
+            target.runner.reset()
             throw SyncLedgerError.wrap(error)
         }
-    }
-
-    static func actor(named name: String) -> Actor {
-        name == "system" ? .system : .user(UserPrincipalName(name))
     }
 }

@@ -2,54 +2,75 @@ import EventLog
 import Foundation
 import Projections
 import ServerSideSync
-import SQLite
-import Synchronization
 
 /// The application: executes admin commands against the log and answers the
-/// auditors' questions from the projections.
+/// auditors' questions from the projections. Front ends (the CLI, a server)
+/// talk to this type and the domain's value types only; nothing here is SQL.
 ///
-/// `execute` loads the decision state, asks the pure domain to decide,
-/// appends the events with their metadata, and updates the inline
-/// projections and the decision state — all in one write transaction. A
-/// refusal appends one audited denial event instead, and nothing else.
+/// `execute` resolves names, reads the decision state once, asks the pure
+/// domain to decide, appends the events with their metadata, and updates
+/// every projection (current rows and their history versions) — all in one
+/// write transaction. A refusal appends one audited denial event instead.
+///
+/// ## Concurrency
+/// Decisions are serialised by the log's write lock: the state a command is
+/// decided on is read inside the same `BEGIN IMMEDIATE` transaction that
+/// appends its events, so no other writer — thread or process — can move the
+/// log in between, and there is nothing to retry. Other processes' commits
+/// are seen at the start of the next command (their inline projections
+/// committed with them; a projection left behind by a foreign writer is caught
+/// up inside the transaction first).
 ///
 /// ## Topics
 /// - ``open(at:options:)``
-/// - ``execute(_:as:source:commandID:correlationID:causationID:at:)``
-/// - ``mailboxStatus(asOf:)``, ``alerts(asOf:wall:)``, ``audit(asOf:filter:)``
+/// - ``execute(as:source:commandID:correlationID:causationID:at:_:)``
+/// - ``mailboxStatus(asOf:environment:)``, ``alerts(asOf:wall:)``, ``audit(asOf:filter:)``
 /// - ``diff(from:to:)``, ``explain(mailbox:field:asOf:)``
-/// - ``rebuild(_:progress:)``, ``verify(progress:)``, ``replay(from:through:onto:dryRun:)``
+/// - ``rebuild(_:progress:)``, ``verify(from:expectingHead:progress:)``, ``verifyProjections(progress:)``
 public final class SyncLedger: Sendable {
     /// How a ledger is opened.
     public struct Options: Sendable {
-        public var log = EventLog.Options()
         public var ambient = Ambient.live
         public var exchange: any ExchangeOnline = SimulatedExchangeOnline()
-        public var snapshotInterval: Int64 = 20_000
+        public var durability: Durability = .full
+        /// Whether a missing file is created (admin commands) or refused (queries).
+        public var createIfMissing = true
+        /// Open for reading only: nothing is caught up or written, commands
+        /// fail, and the log can be read even when it holds event types this
+        /// binary does not know (verify, head, export).
+        public var readOnly = false
         /// Called while stale projections are rebuilt on open (done, total).
         public var progress: (@Sendable (Position, Position) -> Void)?
 
-        public init(ambient: Ambient = .live, durability: EventLog.Options.Durability = .full, createIfMissing: Bool = true,
-                    snapshotInterval: Int64 = 20_000, exchange: any ExchangeOnline = SimulatedExchangeOnline(),
-                    progress: (@Sendable (Position, Position) -> Void)? = nil) {
+        public init(ambient: Ambient = .live, durability: Durability = .full, createIfMissing: Bool = true, readOnly: Bool = false,
+                    exchange: any ExchangeOnline = SimulatedExchangeOnline(), progress: (@Sendable (Position, Position) -> Void)? = nil) {
             self.ambient = ambient
-            self.log = EventLog.Options(durability: durability, createIfMissing: createIfMissing, clock: ambient.now)
-            self.snapshotInterval = snapshotInterval
+            self.durability = durability
+            self.createIfMissing = createIfMissing
+            self.readOnly = readOnly
             self.exchange = exchange
             self.progress = progress
         }
+
+        /// Options for reading evidence: read-only, never created.
+        public static var readOnly: Options { Options(createIfMissing: false, readOnly: true) }
+
+        var log: EventLog.Options {
+            EventLog.Options(durability: durability == .full ? .full : .normal, createIfMissing: createIfMissing, readOnly: readOnly, clock: ambient.now)
+        }
     }
 
-    /// The decision state as of a position, cached between commands.
-    struct Cached: Sendable {
-        var state: SyncState
-        var position: Position
+    /// How hard a commit works to survive power loss.
+    public enum Durability: Sendable {
+        /// `synchronous=FULL`: a committed command survives power loss. The default.
+        case full
+        /// `synchronous=NORMAL`: the last commits may be lost on power loss (never on a crash).
+        case normal
     }
 
-    public let log: EventLog
-    public let runner: ProjectionRunner
+    let log: EventLog
+    let runner: ProjectionRunner
     let options: Options
-    let cache = Mutex<Cached?>(nil)
 
     init(log: EventLog, runner: ProjectionRunner, options: Options) {
         self.log = log
@@ -57,20 +78,25 @@ public final class SyncLedger: Sendable {
         self.options = options
     }
 
-    /// Opens (creating when absent) the ledger at `path`, and brings every
-    /// projection up to date: missing or outdated ones are rebuilt from the log.
+    /// Opens (creating when absent and allowed) the ledger at `path`. A writable
+    /// ledger brings every projection up to date first: missing or outdated
+    /// ones are rebuilt from the log (taking the write lock only when there is
+    /// something to do). A read-only ledger is read as it is.
     public static func open(at path: String, options: Options = Options()) throws(SyncLedgerError) -> SyncLedger {
         let log: EventLog
         do { log = try EventLog.open(at: path, options: options.log) } catch { throw .cannotOpen(error) }
-        let ledger = SyncLedger(log: log, runner: ProjectionRunner(snapshotInterval: options.snapshotInterval), options: options)
+        let ledger = SyncLedger(log: log, runner: ProjectionRunner(), options: options)
+        guard !options.readOnly else { return ledger }
         do {
-            // Take the write lock only when there is something to catch up, so
-            // queries on a live ledger never wait for writers.
             let behind = try log.withReadTransaction { db in try ledger.runner.needsCatchUp(in: db, head: try db.headPosition()) }
             if behind {
-                try log.withWriteTransaction { tx in try ledger.runner.catchUp(in: tx, progress: options.progress) }
+                try log.withWriteTransaction { tx in
+                    try ledger.runner.catchUp(in: tx.connection, through: try tx.head().position, events: tx.events,
+                                              progress: options.progress)
+                }
             }
         } catch {
+            ledger.runner.reset()
             throw SyncLedgerError.wrap(error)
         }
         return ledger
@@ -78,6 +104,9 @@ public final class SyncLedger: Sendable {
 
     /// The path of the ledger's file.
     public var path: String { log.path }
+
+    /// Whether the ledger was opened read-only.
+    public var isReadOnly: Bool { options.readOnly }
 
     // MARK: Executing commands
 
@@ -91,139 +120,103 @@ public final class SyncLedger: Sendable {
         public var isRepeat: Bool
     }
 
-    /// Executes `command` by `actor`.
+    /// Executes the command `make` builds by `actor`. `make` runs inside the
+    /// command's transaction with a ``NameResolver`` over the same state the
+    /// command is decided on, so names resolve to what the decision sees, and
+    /// the state is read once.
     ///
     /// - Parameters:
     ///   - commandID: Makes the call idempotent: a command id already executed
     ///     returns its first outcome (events, or the refusal) and writes nothing.
     ///   - at: Decide at this instant instead of the ambient clock (replay).
     /// - Throws: ``SyncLedgerError/refused(_:denial:)`` after recording the
-    ///   audited denial; ``SyncLedgerError/conflict(_:)``; storage errors.
+    ///   audited denial; ``SyncLedgerError/notFound(_:)`` or
+    ///   ``SyncLedgerError/invalidInput(_:)`` when a name does not resolve
+    ///   (nothing is written); storage errors.
+    @discardableResult
+    public func execute(as actor: Actor, source: CommandSource = .cli, commandID: UUID? = nil, correlationID: UUID? = nil,
+                        causationID: UUID? = nil, at instant: Date? = nil,
+                        _ make: (NameResolver) throws -> Command) throws(SyncLedgerError) -> Execution {
+        guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
+        let ids = Request.IDs(commandID: commandID ?? options.ambient.newID(), correlationID: correlationID, causationID: causationID)
+        do {
+            return try log.withWriteTransaction { tx in
+                try self.run(in: tx, actor: actor, source: source, ids: ids, at: instant, make)
+            }.get()
+        } catch {
+            runner.reset()   // the decision state in memory may hold what was rolled back
+            throw SyncLedgerError.wrap(error)
+        }
+    }
+
+    /// Executes `command` by `actor` (names already resolved).
     @discardableResult
     public func execute(_ command: Command, as actor: Actor, source: CommandSource = .cli, commandID: UUID? = nil,
                         correlationID: UUID? = nil, causationID: UUID? = nil, at instant: Date? = nil) throws(SyncLedgerError) -> Execution {
-        let request = Request(command: command, actor: actor, source: source, commandID: commandID ?? options.ambient.newID(),
-                              correlationID: correlationID, causationID: causationID, at: instant)
-        for attempt in 1...3 {
-            do {
-                let (outcome, cached) = try log.withWriteTransaction { tx in
-                    var cached = try self.loadState(in: tx)
-                    let outcome = try self.run(request, in: tx, cached: &cached)
-                    return (outcome, cached)
-                }
-                cache.withLock { $0 = cached }
-                return try outcome.get()
-            } catch let error as SyncLedgerError {
-                if case .conflict = error, attempt < 3 { cache.withLock { $0 = nil }; continue }
-                throw error
-            } catch {
-                cache.withLock { $0 = nil }
-                let wrapped = SyncLedgerError.wrap(error)
-                if case .conflict = wrapped, attempt < 3 { continue }
-                throw wrapped
-            }
-        }
-        throw .storage("unreachable")
+        try execute(as: actor, source: source, commandID: commandID, correlationID: correlationID, causationID: causationID, at: instant) { _ in command }
     }
 
-    /// One command to run, with its ids.
+    /// One command's ids and clock, as recorded.
     struct Request: Sendable {
+        struct IDs: Sendable {
+            var commandID: UUID
+            var correlationID: UUID?
+            var causationID: UUID?
+        }
         var command: Command
         var actor: Actor
         var source: CommandSource
-        var commandID: UUID
-        var correlationID: UUID?
-        var causationID: UUID?
+        var ids: IDs
         var at: Date?
     }
 
-    /// The decision state as of the transaction's head: the cache, folded
-    /// forward over events other writers appended since (this process's other
-    /// ledgers, other processes); without a cache, the stored rows, folded
-    /// forward over any events they lack (which are then saved).
-    func loadState(in tx: WriteTransaction) throws -> Cached {
+    /// Runs one command inside `tx`. A refusal is recorded and returned as a
+    /// failure (not thrown, so the denial commits).
+    func run(in tx: WriteTransaction, actor: Actor, source: CommandSource, ids: Request.IDs, at instant: Date?,
+             _ make: (NameResolver) throws -> Command) throws -> Result<Execution, SyncLedgerError> {
+        let db = tx.connection
         let head = try tx.head().position
-        if var cached = cache.withLock({ $0 }), cached.position <= head {
-            if cached.position < head {
-                try tx.forEachEvent(after: cached.position, through: head) { recorded in
-                    SyncDomain.apply(try ProjectedEvent(recorded).event, to: &cached.state)
-                }
-                cached.position = head
+        if try runner.isBehind(head, in: db) { try runner.catchUp(in: db, through: head, events: tx.events) }
+        if let earlier = try earlierOutcome(of: ids.commandID, in: tx) { return earlier }
+        let now = (instant ?? options.ambient.now()).truncatedToMilliseconds
+        // The state is read once; its scope ends before the projections fold
+        // the new events into it, so they change it in place.
+        let (command, events, refusal, roles): (Command, [DomainEvent], Refusal?, [String]) = try {
+            let state = try runner.decisionState.state(at: head.rawValue, in: db)
+            let command = try make(NameResolver(state: state))
+            let roles = rolesHeld(by: actor, for: command, in: state)
+            let context = DecisionContext(actor: actor, now: now, source: source, exchange: options.exchange)
+            do throws(Refusal) {
+                return (command, try SyncDomain.decide(command, given: state, context: context), nil, roles)
+            } catch {
+                return (command, [.commandRefused(CommandRefused(
+                    command: command.name, target: command.target, actor: actor.description, rolesHeld: roles,
+                    code: error.code.rawValue, category: error.category, message: error.message))], error, roles)
             }
-            return cached
-        }
-        let db = tx.connection
-        let checkpoint = try db.scalar("SELECT position FROM projection_checkpoints WHERE name = ?", .text(DecisionStateStore.name))?.int64 ?? 0
-        var state = try DecisionStateStore.load(from: db)
-        if checkpoint < head.rawValue {
-            var missed: [DomainEvent] = []
-            try tx.forEachEvent(after: Position(checkpoint), through: head) { recorded in
-                let event = try ProjectedEvent(recorded).event
-                SyncDomain.apply(event, to: &state)
-                missed.append(event)
-            }
-            try DecisionStateStore.save(missed, state: state, in: db)
-            try runner.setDecisionCheckpoint(head, in: db)
-        }
-        return Cached(state: state, position: head)
-    }
-
-    /// Runs one request inside `tx`, updating `cached`. A refusal is recorded
-    /// and returned as a failure (not thrown, so the denial commits).
-    func run(_ request: Request, in tx: WriteTransaction, cached: inout Cached) throws -> Result<Execution, SyncLedgerError> {
-        let db = tx.connection
-        if let earlier = try earlierOutcome(of: request.commandID, in: tx) { return earlier }
-        let now = (request.at ?? options.ambient.now()).truncatedToMilliseconds
-        let context = DecisionContext(actor: request.actor, now: now, source: request.source, exchange: options.exchange)
+        }()
+        guard !events.isEmpty else { return .success(Execution(commandID: ids.commandID, events: [], isRepeat: false)) }
         let metadata = EventMetadata(
-            actor: request.actor.description, roles: rolesHeld(by: request.actor, for: request.command, in: cached.state),
-            command: request.command.name, arguments: request.command, commandID: request.commandID,
-            correlationID: request.correlationID ?? request.commandID, causationID: request.causationID,
-            source: request.source, decidedAt: now)
-        let events: [DomainEvent]
-        var refusal: Refusal?
-        do {
-            events = try SyncDomain.decide(request.command, given: cached.state, context: context)
-        } catch {
-            refusal = error
-            events = [.commandRefused(CommandRefused(
-                command: request.command.name, target: request.command.target, actor: request.actor.description,
-                rolesHeld: metadata.roles, code: error.code.rawValue, category: error.category, message: error.message))]
-        }
-        guard !events.isEmpty else { return .success(Execution(commandID: request.commandID, events: [], isRepeat: false)) }
+            actor: actor.description, roles: roles, command: command.name, arguments: command, commandID: ids.commandID,
+            correlationID: ids.correlationID ?? ids.commandID, causationID: ids.causationID, source: source, decidedAt: now)
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
-        var expectations: [StreamID: ExpectedVersion] = [:]
         for (index, event) in events.enumerated() {
             var eventMetadata = metadata
             if index > 0 { eventMetadata.arguments = nil }
             metadataOf.append(eventMetadata)
             let (type, version) = event.typeName
-            let stream = StreamID(event.stream)
-            if refusal == nil, expectations[stream] == nil { expectations[stream] = .exactly(try tx.streamVersion(of: stream)) }
-            newEvents.append(NewEvent(id: options.ambient.newID(), stream: stream, type: type, schemaVersion: version,
+            newEvents.append(NewEvent(id: options.ambient.newID(), stream: StreamID(event.stream), type: type, schemaVersion: version,
                                       data: String(decoding: try event.encodedData(), as: UTF8.self), metadata: try eventMetadata.encoded()))
         }
-        let recorded = try tx.append(newEvents, expecting: expectations)
-        let projected = recorded.indices.map { ProjectedEvent(recorded: recorded[$0], event: events[$0], metadata: metadataOf[$0]) }
-        try runner.applyInline(projected, in: db)
-        var newState = cached.state
-        for event in events { SyncDomain.apply(event, to: &newState) }
-        try DecisionStateStore.save(events, state: newState, in: db)
-        let head = recorded.last!.position
-        try runner.setDecisionCheckpoint(head, in: db)
-        cached = Cached(state: newState, position: head)
+        let recorded = try tx.append(newEvents)
+        try runner.applyInline(recorded.indices.map { ProjectedEvent(recorded: recorded[$0], event: events[$0], metadata: metadataOf[$0]) }, in: db)
         if let refusal { return .failure(.refused(refusal, denial: recorded[0].position)) }
-        return .success(Execution(commandID: request.commandID, events: recorded, isRepeat: false))
+        return .success(Execution(commandID: ids.commandID, events: recorded, isRepeat: false))
     }
 
     /// The first outcome of `commandID`, if it was executed before.
     func earlierOutcome(of commandID: UUID, in tx: WriteTransaction) throws -> Result<Execution, SyncLedgerError>? {
-        let statement = try tx.connection.statement("SELECT first_position, last_position FROM commands WHERE command_id = ?")
-        try statement.bind([.text(commandID.uuidString.lowercased())])
-        guard try statement.step() else { statement.reset(); return nil }
-        let first = statement.int64(at: 0), last = statement.int64(at: 1)
-        statement.reset()
+        guard let (first, last) = try CommandsProjection.positions(of: commandID, in: tx.connection) else { return nil }
         var events: [RecordedEvent] = []
         try tx.forEachEvent(after: Position(first - 1), through: Position(last)) { event in
             if (try? EventMetadata.decode(event.metadata).commandID) == commandID { events.append(event) }
@@ -241,42 +234,12 @@ public final class SyncLedger: Sendable {
         guard case .user(let upn) = actor else { return [] }
         return Authority(user: upn, in: command.environment(in: state), state: state).rolesHeld
     }
-
-    /// The current decision state (directory, environments, profiles, mailboxes).
-    ///
-    /// Read without the write lock when the stored state is current; folded
-    /// forward (and saved) under the write lock otherwise.
-    public func currentState() throws(SyncLedgerError) -> SyncState {
-        do {
-            let stored: Cached? = try log.withReadTransaction { db in
-                let head = try db.headPosition()
-                if let cached = self.cache.withLock({ $0 }), cached.position == head { return cached }
-                let checkpoint = try db.scalar("SELECT position FROM projection_checkpoints WHERE name = ?", .text(DecisionStateStore.name))?.int64 ?? -1
-                guard checkpoint == head.rawValue else { return nil }
-                return Cached(state: try DecisionStateStore.load(from: db), position: head)
-            }
-            if let stored {
-                cache.withLock { $0 = stored }
-                return stored.state
-            }
-            return try log.withWriteTransaction { tx in
-                let cached = try self.loadState(in: tx)
-                self.cache.withLock { $0 = cached }
-                return cached.state
-            }
-        } catch {
-            throw SyncLedgerError.wrap(error)
-        }
-    }
 }
 
-extension ProjectionRunner {
-    /// Moves the decision state's checkpoint.
-    func setDecisionCheckpoint(_ position: Position, in db: Connection) throws {
-        try db.run("""
-            INSERT INTO projection_checkpoints(name, schema_version, position) VALUES (?, ?, ?)
-            ON CONFLICT (name) DO UPDATE SET schema_version = excluded.schema_version, position = excluded.position
-            """, .text(DecisionStateStore.name), .int(DecisionStateStore.schemaVersion), .integer(position.rawValue))
+extension WriteTransaction {
+    /// This transaction's view of the log, as the runner reads it.
+    var events: EventSource {
+        { after, through, body in try self.forEachEvent(after: after, through: through, body) }
     }
 }
 

@@ -1,15 +1,24 @@
-// syncledger-bench: builds a ledger of realistic domain events through the
-// facade, then measures rebuild, as-of (with and without snapshots), diff and
-// verify. Run it in release:
+// syncledger-bench: release-build measurements of SyncLedger's write and read
+// sides. Run it in release:
 //
-//   swift run -c release syncledger-bench [EVENTS] [MAILBOXES]
+//   swift run -c release syncledger-bench facade [EVENTS] [MAILBOXES]
+//       Commands through the facade (the same workload as earlier versions of
+//       this bench, synchronous=NORMAL so the CPU cost shows, not fsync):
+//       prints events/s and commands/s, then rebuild and verify times.
 //
-// Defaults: 100000 events over 2000 mailboxes. The ledger is written with
-// synchronous=NORMAL to keep generation short (durability is not what is measured).
+//   swift run -c release syncledger-bench time-travel [EVENTS] [MAILBOXES] [--keep PATH | --reuse PATH]
+//       Builds a ledger of at least EVENTS domain events over MAILBOXES
+//       mailboxes through the facade (Test & Enable in batches of 500), then
+//       times the grid now, the grid as of random positions, one mailbox as of
+//       random positions, as-of an instant, diff and explain. Ends with one
+//       JSON line. `tools/time-travel-bench.sh` runs it beside the C ceiling.
+//
+// Defaults: facade 100000 events / 2000 mailboxes; time-travel 1000000 / 10000.
 import EventLog
 import Foundation
 import Projections
 import ServerSideSync
+import SQLite
 import SyncLedger
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -19,16 +28,41 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+func ms(_ value: Double) -> String { String(format: "%.2f", value * 1000) }
 
-let arguments = CommandLine.arguments
-let targetEvents = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
-let mailboxCount = arguments.count > 2 ? Int(arguments[2]) ?? 2_000 : 2_000
-let path = FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-bench-\(getpid()).sqlite").path
+/// SplitMix64, so the query positions are the same in every run.
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+let mode = arguments.first ?? "facade"
+if !arguments.isEmpty { arguments.removeFirst() }
+@MainActor func option(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    defer { arguments.removeSubrange(index...index + 1) }
+    return arguments[index + 1]
+}
+let keep = option("--keep"), reuse = option("--reuse")
+let defaults = mode == "time-travel" ? (1_000_000, 10_000) : (100_000, 2_000)
+let targetEvents = arguments.count > 0 ? Int(arguments[0]) ?? defaults.0 : defaults.0
+let mailboxCount = arguments.count > 1 ? Int(arguments[1]) ?? defaults.1 : defaults.1
+guard ["facade", "time-travel"].contains(mode) else {
+    print("usage: syncledger-bench facade [EVENTS] [MAILBOXES] | time-travel [EVENTS] [MAILBOXES] [--keep PATH | --reuse PATH]")
+    exit(64)
+}
+
+let path = reuse ?? keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-bench-\(getpid()).sqlite").path
 defer {
-    if ProcessInfo.processInfo.environment["SYNCLEDGER_BENCH_KEEP"] == nil {
+    if keep == nil && reuse == nil {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    } else {
-        print("kept \(path)")
     }
 }
 
@@ -36,68 +70,126 @@ let clock = ManualAmbient(at: Timestamp.parse("2025-01-01T08:00:00Z")!)
 let ledger = try SyncLedger.open(at: path, options: .init(ambient: clock.ambient, durability: .normal))
 let gabriela: UserPrincipalName = "gabriela@contoso.com"
 let env: EnvironmentID = "contoso-prod"
-func run(_ command: Command, by actor: Actor = .user(gabriela)) throws -> Int {
+var commands = 0
+@MainActor func run(_ command: Command, by actor: Actor = .user(gabriela)) throws {
     clock.advance(seconds: 1)
-    return try ledger.execute(command, as: actor).events.count
+    try ledger.execute(command, as: actor)
+    commands += 1
 }
 
-var commands = 0
-let generation = try seconds {
-    _ = try run(.createTenant(name: "Contoso", firstGlobalAdmin: gabriela, displayName: "Gabriela"))
-    _ = try run(.provisionEnvironment(ProvisionEnvironment(environment: env, provisionedOn: clock.now, exchangeProfile: "exo")))
+/// The workload of every version of this bench: a tenant, MAILBOXES users
+/// with Exchange mailboxes (nine in ten approved), then rounds of Test &
+/// Enable over `batch` mailboxes, due retries, and an outage every 7 rounds.
+@MainActor func generate(events: Int, batch: Int) throws {
+    try run(.createTenant(name: "Contoso", firstGlobalAdmin: gabriela, displayName: "Gabriela"))
+    try run(.provisionEnvironment(ProvisionEnvironment(environment: env, provisionedOn: clock.now, exchangeProfile: "exo")))
     var users: [MailboxID] = []
     for n in 0..<mailboxCount {
         let upn = UserPrincipalName("user\(n)@contoso.com")
-        _ = try run(.addUser(upn, displayName: "User \(n)", environment: env))
-        _ = try run(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil))
-        if n % 10 != 0 { _ = try run(.approveEmail(MailboxID(environment: env, owner: .user(upn)))) }
+        try run(.addUser(upn, displayName: "User \(n)", environment: env))
+        try run(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil))
+        if n % 10 != 0 { try run(.approveEmail(MailboxID(environment: env, owner: .user(upn)))) }
         users.append(MailboxID(environment: env, owner: .user(upn)))
-        commands += 3
     }
     var round = 0
-    while try ledger.log.head().position.rawValue < Int64(targetEvents) {
+    while try ledger.head().position.rawValue < Int64(events) {
         round += 1
-        if round % 7 == 0 {
-            _ = try run(.recordExchangeOutage(from: clock.now, until: clock.now.addingTimeInterval(12 * 60)), by: .system)
-        }
-        let start = (round * 50) % users.count
-        let batch = Array(users[start..<min(start + 50, users.count)])
-        _ = try run(.testAndEnable(batch, TestOptions()))
+        if round % 7 == 0 { try run(.recordExchangeOutage(from: clock.now, until: clock.now.addingTimeInterval(12 * 60)), by: .system) }
+        let start = (round * batch) % users.count
+        try run(.testAndEnable(Array(users[start..<min(start + batch, users.count)]), TestOptions()))
         clock.advance(seconds: 5 * 60)
-        _ = try run(.processDueRetries, by: .system)
-        commands += 2
+        try run(.processDueRetries, by: .system)
     }
 }
-let head = try ledger.log.head().position
-print("generated \(head.rawValue) events (\(commands) commands, \(mailboxCount) mailboxes) in \(String(format: "%.1f", generation)) s: \(String(format: "%.0f", Double(head.rawValue) / generation)) events/s through the facade (synchronous=NORMAL)")
 
-let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-print("file: \(size / 1_048_576) MiB")
-
-var rebuilt: Int64 = 0
-let rebuild = try seconds { rebuilt = try ledger.rebuild() }
-print("rebuild all projections: \(rebuilt) events in \(String(format: "%.2f", rebuild)) s = \(String(format: "%.0f", Double(rebuilt) / rebuild)) events/s")
-
-let mailboxOnly = try seconds { _ = try ledger.rebuild(["mailbox-status"]) }
-print("rebuild mailbox-status only: \(String(format: "%.2f", mailboxOnly)) s = \(String(format: "%.0f", Double(rebuilt) / mailboxOnly)) events/s")
-
-let runner = ledger.runner
-let snapshots = try ledger.projectionStatus().first { $0.name == "mailbox-status" }?.snapshots ?? 0
-print("snapshots of mailbox-status: \(snapshots) (every \(runner.snapshotInterval) positions)")
-for (label, fraction) in [("near the head", 0.995), ("middle", 0.5), ("early", 0.05)] {
-    let position = Position(Int64(Double(head.rawValue) * fraction))
-    var folded: Int64 = 0, foldedCold: Int64 = 0
-    let warm = median(try (0..<5).map { _ in try seconds { folded = try runner.materialize(MailboxStatusProjection(), at: position, from: ledger.log).folded } })
-    let cold = median(try (0..<3).map { _ in try seconds { foldedCold = try runner.materialize(MailboxStatusProjection(), at: position, from: ledger.log, useSnapshots: false).folded } })
-    print("as-of \(position) (\(label)): \(String(format: "%.1f", warm * 1000)) ms with snapshots (\(folded) events folded), \(String(format: "%.1f", cold * 1000)) ms from position 1 (\(foldedCold) folded)")
+if reuse == nil {
+    let generation = try seconds { try generate(events: targetEvents, batch: mode == "facade" ? 50 : 500) }
+    let head = try ledger.head().position.rawValue
+    print("generated \(head) events (\(commands) commands, \(mailboxCount) mailboxes) in \(String(format: "%.1f", generation)) s: "
+          + "\(String(format: "%.0f", Double(head) / generation)) events/s, \(String(format: "%.0f", Double(commands) / generation)) commands/s "
+          + "through the facade (synchronous=NORMAL)")
 }
-let instant = Date(microsecondsSince1970: try ledger.log.head().recordedAtMicroseconds! - 3_600_000_000)
-let byInstant = median(try (0..<5).map { _ in try seconds { _ = try ledger.mailboxStatus(asOf: .instant(instant)) } })
-print("status as of an instant one hour before the head: \(String(format: "%.1f", byInstant * 1000)) ms")
-let latest = median(try (0..<5).map { _ in try seconds { _ = try ledger.mailboxStatus() } })
-print("status now (inline table): \(String(format: "%.1f", latest * 1000)) ms")
-let diffTime = try seconds { _ = try ledger.diff(from: .position(Position(head.rawValue - 2_000)), to: .latest) }
-print("diff over the last 2000 positions: \(String(format: "%.2f", diffTime)) s")
-var report: VerifyReport?
-let verify = try seconds { report = try ledger.verify() }
-print("verify: \(report!) in \(String(format: "%.2f", verify)) s = \(String(format: "%.0f", Double(head.rawValue) / verify)) events/s")
+let head = try ledger.head()
+let size = ((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+    + ((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0)
+print("file: \(size / 1_048_576) MiB (\(size / max(1, Int(head.position.rawValue))) bytes per event, all tables and indexes)")
+
+if mode == "facade" {
+    var rebuilt: Int64 = 0
+    let rebuild = try seconds { rebuilt = try ledger.rebuild() }
+    print("rebuild all projections: \(rebuilt) events in \(String(format: "%.2f", rebuild)) s = \(String(format: "%.0f", Double(rebuilt) / rebuild)) events/s")
+    var report: VerifyReport?
+    let verify = try seconds { report = try ledger.verify() }
+    print("verify: \(report!) in \(String(format: "%.2f", verify)) s")
+    exit(0)
+}
+
+// MARK: Time travel
+
+let last = head.position.rawValue
+var random = SplitMix(state: 2)
+@MainActor func randomPosition() -> Int64 { 1 + Int64(random.next() % UInt64(last - 1)) }   // never the head: always the history path
+
+var rowsNow = 0
+let now = median(try (0..<15).map { _ in try seconds { rowsNow = try ledger.mailboxStatus().count } })
+print("grid now: \(rowsNow) rows, median \(ms(now)) ms (15 runs)")
+
+var gridTimes: [Double] = []
+var gridRows = 0
+for _ in 0..<31 {
+    let position = Position(randomPosition())
+    gridTimes.append(try seconds { gridRows = try ledger.mailboxStatus(asOf: .position(position)).count })
+}
+let gridAsOf = median(gridTimes)
+print("grid as of a random position: median \(ms(gridAsOf)) ms, max \(ms(gridTimes.max()!)) ms (31 positions; last had \(gridRows) rows) = \(String(format: "%.2f", gridAsOf / now))x now")
+
+for (label, fraction) in [("early", 0.05), ("middle", 0.5), ("near the head", 0.995)] {
+    let position = Position(Int64(Double(last) * fraction))
+    let time = median(try (0..<7).map { _ in try seconds { _ = try ledger.mailboxStatus(asOf: .position(position)) } })
+    print("grid as of \(position) (\(label)): median \(ms(time)) ms")
+}
+
+let ids = try ledger.mailboxStatus().map(\.mailbox)
+var oneTimes: [Double] = []
+var existed = 0
+for _ in 0..<1001 {
+    let id = ids[Int(random.next() % UInt64(ids.count))]
+    let position = Position(randomPosition())
+    oneTimes.append(try seconds {
+        do { _ = try ledger.mailbox(id, asOf: .position(position)); existed += 1 } catch SyncLedgerError.notFound {}
+    })
+}
+let oneAsOf = median(oneTimes)
+print("one mailbox as of a random position: median \(String(format: "%.1f", oneAsOf * 1e6)) µs, p99 \(String(format: "%.1f", oneTimes.sorted()[990] * 1e6)) µs (1001 queries, \(existed) found)")
+
+let instant = Date(microsecondsSince1970: head.recordedAtMicroseconds! - 3_600_000_000)
+let byInstant = median(try (0..<7).map { _ in try seconds { _ = try ledger.mailboxStatus(asOf: .instant(instant)) } })
+print("grid as of an instant one hour before the head: median \(ms(byInstant)) ms")
+let stateAsOf = median(try (0..<5).map { _ in try seconds { _ = try ledger.decisionState(asOf: .position(Position(last / 2))) } })
+print("decision state as of the middle: median \(ms(stateAsOf)) ms")
+var diffRows = 0
+let diffTime = try seconds { diffRows = try ledger.diff(from: .position(Position(last - 2_000)), to: .latest).count }
+print("diff over the last 2000 positions: \(diffRows) rows in \(ms(diffTime)) ms")
+var steps = 0
+let explainTime = try seconds { steps = try ledger.explain(mailbox: ids[1], field: "incoming_status").steps.count }
+print("explain one field of one mailbox: \(steps) steps in \(ms(explainTime)) ms")
+
+// The plan of the as-of query in the middle of the log (SQLite's planner can
+// walk half the table for naive interval predicates).
+let log = try EventLog.open(at: path, options: .init(readOnly: true))
+let plan = try log.withReadTransaction { db -> String in
+    var sql = ""
+    try MailboxStatusProjection.table.forEachRow(asOf: last / 2, in: db) { _ in }   // warms the statement cache
+    let statement = try db.prepare("EXPLAIN QUERY PLAN SELECT h.mailbox_id FROM mailbox_status AS c CROSS JOIN mailbox_status_history AS h ON h.mailbox_id = c.mailbox_id AND h.valid_from = (SELECT x.valid_from FROM mailbox_status_history AS x WHERE x.mailbox_id = c.mailbox_id AND x.valid_from <= ?1 ORDER BY x.valid_from DESC LIMIT 1) ORDER BY c.mailbox_id")
+    while try statement.step() { sql += "  " + statement.text(at: 3) + "\n" }
+    return sql
+}
+print("query plan of the grid as of N:\n\(plan)", terminator: "")
+let versions = try log.withReadTransaction { db in try db.scalar("SELECT count(*) FROM mailbox_status_history")?.int64 ?? 0 }
+print("mailbox_status_history: \(versions) versions")
+
+print("""
+    {"test":"time-travel","events":\(last),"mailboxes":\(rowsNow),"grid_now_ms":\(ms(now)),"grid_asof_median_ms":\(ms(gridAsOf)),\
+    "grid_asof_over_now":\(String(format: "%.2f", gridAsOf / now)),"one_mailbox_asof_median_us":\(String(format: "%.1f", oneAsOf * 1e6)),\
+    "grid_versions":\(versions),"file_bytes":\(size)}
+    """)

@@ -5,12 +5,11 @@ import SyncLedger
 
 /// Opens the ledger, builds the command from the current state, executes it
 /// as the actor, and prints what was recorded (or the refusal, with its exit code).
-func perform(_ store: StoreOptions, _ who: ActorOptions, _ make: (SyncState) throws -> Command) throws {
+func perform(_ store: StoreOptions, _ who: ActorOptions, _ make: (NameResolver) throws -> Command) throws {
     let actor = try who.resolvedActor()
     let ledger = try store.open()
     try reportingFailure(json: store.json) {
-        let command = try make(try ledger.currentState())
-        Output.report(try ledger.execute(command, as: actor, source: who.source), json: store.json)
+        Output.report(try ledger.execute(as: actor, source: who.source, make), json: store.json)
     }
 }
 
@@ -87,9 +86,9 @@ struct DirectoryCommand: ParsableCommand {
         @Flag(name: .customLong("directory-only"), help: "Add to the directory only, even when there is one environment.") var directoryOnly = false
 
         func run() throws {
-            try perform(store, who) { state in
-                let env: EnvironmentID? = directoryOnly ? nil : (who.env.map(EnvironmentID.init) ?? (state.environments.count == 1 ? state.environments.keys.first : nil))
-                return .addUser(UserPrincipalName(upn), displayName: displayName ?? upn, environment: env)
+            try perform(store, who) { names in
+                .addUser(UserPrincipalName(upn), displayName: displayName ?? upn,
+                         environment: names.environmentForNewUser(who.env, directoryOnly: directoryOnly))
             }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Projections
+import SyncLedger
 import ServerSideSync
 
 /// Maps command-line tokens (`server-side-sync`) to values of an option set.

@@ -1,7 +1,5 @@
 import ArgumentParser
-import EventLog
 import Foundation
-import Projections
 import ServerSideSync
 import SyncLedger
 

@@ -25,6 +25,7 @@ enum ExitStatus {
         case .conflict: conflict
         case .cannotOpen: cannotOpen
         case .invalidInput: usage
+        case .notFound: unknownObject
         case .storage: cannotOpen
         }
     }
@@ -36,6 +37,7 @@ enum ExitStatus {
         case .conflict: "ConcurrencyConflict"
         case .cannotOpen: "CannotOpen"
         case .invalidInput: "InvalidInput"
+        case .notFound: "UnknownObject"
         case .storage: "StorageFailure"
         }
     }
@@ -52,7 +54,6 @@ func reportingFailure<T>(json: Bool, _ body: () throws -> T) throws -> T {
         fail(code: ExitStatus.name(for: error), message: message, status: ExitStatus.code(for: error), json: json)
     } catch let failure as CLIFailure {
         switch failure {
-        case .notFound(let message): fail(code: "UnknownObject", message: message, status: ExitStatus.unknownObject, json: json)
         case .tampered(let message): fail(code: "Tampered", message: message, status: ExitStatus.tampered, json: json)
         }
     }

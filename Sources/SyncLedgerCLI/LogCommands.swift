@@ -1,7 +1,5 @@
 import ArgumentParser
-import EventLog
 import Foundation
-import Projections
 import ServerSideSync
 import SyncLedger
 
@@ -32,27 +30,44 @@ struct LogCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 76 at the first broken position.",
-            discussion: "Keep the head it prints somewhere else; passing it back with --expect-head also catches truncation and rewrites.")
+            discussion: """
+                Opens the file read-only: it never catches projections up or writes, and it checks a ledger holding \
+                event types this binary does not know. Keep the head it prints somewhere else; passing it back with \
+                --expect-head also catches truncation and rewrites. With --projections it also rebuilds every read model \
+                from the log in a scratch database and compares it row by row with what the file stores.
+                """)
         @OptionGroup var store: StoreOptions
+        @Flag(help: "Also rebuild every read model from the log and compare it with the stored tables (current rows, history, audit trail, decision state).")
+        var projections = false
         @Option(name: .customLong("expect-head"), help: ArgumentHelp("The head recorded earlier, as N:HASH.", valueName: "N:hash")) var expectHead: ChainPoint?
         @Option(help: ArgumentHelp("Start after a trusted point N:HASH instead of position 1.", valueName: "N:hash")) var anchor: ChainPoint?
 
         func run() throws {
-            let ledger = try store.open()
+            let ledger = try store.openReadOnly()
             try reportingFailure(json: store.json) {
                 let progress = Progress.isTerminal ? { (p: Position) in FileHandle.standardError.write(Data("\rverified \(p.rawValue)".utf8)) } : nil
                 let expected = expectHead.map { LogHead(position: $0.position, hash: $0.hash, recordedAtMicroseconds: nil) }
-                let report = try ledger.log.verify(from: anchor.map { ChainAnchor(position: $0.position, hash: $0.hash) },
+                let report = try ledger.verify(from: anchor.map { ChainAnchor(position: $0.position, hash: $0.hash) },
                                                    expectingHead: expected, progress: progress)
                 if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
                 switch report {
                 case .intact(let count, let head):
+                    var mismatch: ProjectionMismatch?
+                    if projections {
+                        mismatch = try ledger.verifyProjections(progress: Progress.reporter(label: "rebuilding read models"))
+                    }
                     if store.json {
-                        Output.printJSON(["intact": AnyEncodable(true), "events": AnyEncodable(count),
-                                          "head": AnyEncodable(["position": head.position.rawValue]), "headHash": AnyEncodable(hexString(head.hash))])
+                        var document = ["intact": AnyEncodable(mismatch == nil), "events": AnyEncodable(count),
+                                        "head": AnyEncodable(["position": head.position.rawValue]), "headHash": AnyEncodable(hexString(head.hash))]
+                        if projections { document["projections"] = AnyEncodable(mismatch.map { ["intact": AnyEncodable(false), "table": AnyEncodable($0.table),
+                                                                                               "key": AnyEncodable($0.key), "problem": AnyEncodable($0.problem)] }
+                                                                                   ?? ["intact": AnyEncodable(true)]) }
+                        Output.printJSON(document)
                     } else {
                         print("intact: \(count) events; head \(head.position.rawValue):\(hexString(head.hash))")
+                        if projections && mismatch == nil { print("projections: every stored table equals a fresh fold of the log") }
                     }
+                    if let mismatch { throw CLIFailure.tampered("a read model differs from the log: \(mismatch)") }
                 case .broken(let position, let reason):
                     if store.json {
                         Output.printJSON(["intact": AnyEncodable(false), "position": AnyEncodable(position.rawValue), "reason": AnyEncodable(reason.description)])
@@ -67,9 +82,9 @@ struct LogCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The last position and its hash.")
         @OptionGroup var store: StoreOptions
         func run() throws {
-            let ledger = try store.open()
+            let ledger = try store.openReadOnly()
             try reportingFailure(json: store.json) {
-                let head = try ledger.log.head()
+                let head = try ledger.head()
                 let at = head.recordedAtMicroseconds.map { Timestamp.format(Date(microsecondsSince1970: $0)) }
                 if store.json {
                     Output.printJSON(["position": AnyEncodable(head.position.rawValue), "hash": AnyEncodable(hexString(head.hash)), "recordedAt": AnyEncodable(at)])
@@ -93,7 +108,7 @@ struct LogCommand: ParsableCommand {
         }
 
         func run() throws {
-            let ledger = try store.open()
+            let ledger = try store.openReadOnly()
             try reportingFailure(json: false) {
                 let start = try from.map { try ledger.position(of: $0) } ?? Position(1)
                 let end = try ledger.position(of: to)
@@ -103,7 +118,7 @@ struct LogCommand: ParsableCommand {
                     print("position,stream,stream_version,event_id,type,schema_version,data,metadata,recorded_at_us,previous_hash,hash")
                 }
                 var count = 0
-                try ledger.log.forEachEvent(from: max(start, 1), through: end) { e in
+                try ledger.forEachEvent(from: max(start, 1), through: end) { e in
                     let line = Line(position: e.position.rawValue, stream: e.stream.rawValue, streamVersion: e.streamVersion.rawValue,
                                     id: e.id.uuidString.lowercased(), type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata,
                                     recordedAtMicroseconds: e.recordedAtMicroseconds, previousHash: hexString(e.previousHash), hash: hexString(e.hash))
@@ -126,15 +141,15 @@ struct ProjectionsCommand: ParsableCommand {
                                                     subcommands: [List.self, Rebuild.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Each projection's version, checkpoint and snapshots.")
+        static let configuration = CommandConfiguration(abstract: "Each projection's version, checkpoint and tables.")
         @OptionGroup var store: StoreOptions
         func run() throws {
             let ledger = try store.open()
             try reportingFailure(json: store.json) {
                 let rows = try ledger.projectionStatus()
                 if store.json { Output.printJSON(rows); return }
-                Output.table(["NAME", "VERSION", "CHECKPOINT", "SNAPSHOTS"], rows.map {
-                    [$0.name, "\($0.storedVersion.map(String.init) ?? "—")/\($0.schemaVersion)", "#\($0.checkpoint)", String($0.snapshots)]
+                Output.table(["NAME", "VERSION", "CHECKPOINT", "TABLES"], rows.map {
+                    [$0.name, "\($0.storedVersion.map(String.init) ?? "—")/\($0.schemaVersion)", "#\($0.checkpoint)", $0.tables.joined(separator: ", ")]
                 })
             }
         }

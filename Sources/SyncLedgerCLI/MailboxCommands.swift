@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Projections
 import ServerSideSync
 import SyncLedger
 
@@ -17,7 +16,7 @@ struct MailboxCommand: ParsableCommand {
         @Argument(help: "The mailboxes.") var mailboxes: [String]
         @Flag(name: .customLong("no-test"), help: "Do not test and enable afterwards.") var noTest = false
         func run() throws {
-            try perform(store, who) { state in .applyDefaultSettings(try mailboxes.map { try who.mailbox($0, in: state) }, test: !noTest) }
+            try perform(store, who) { names in .applyDefaultSettings(try mailboxes.map { try who.mailbox($0, in: names) }, test: !noTest) }
         }
     }
 
@@ -31,8 +30,8 @@ struct MailboxCommand: ParsableCommand {
         @Option(help: "Outgoing: none, outlook, server-side-sync.") var outgoing: OutgoingDelivery?
         @Option(help: "Appointments, contacts and tasks: none, outlook, server-side-sync.") var act: ACTDelivery?
         func run() throws {
-            try perform(store, who) { state in
-                .editMailboxes(try mailboxes.map { try who.mailbox($0, in: state) },
+            try perform(store, who) { names in
+                .editMailboxes(try mailboxes.map { try who.mailbox($0, in: names) },
                                MailboxEdit(profile: profile.map(ProfileID.init), incoming: incoming, outgoing: outgoing, appointmentsContactsTasks: act))
             }
         }
@@ -82,8 +81,8 @@ struct MailboxCommand: ParsableCommand {
         var syncThisOrgOnly = false
         @Option(name: .customLong("process-from"), help: "Process email received after this date.") var processFrom: Instant?
         func run() throws {
-            try perform(store, who) { state in
-                .testAndEnable(try mailboxes.map { try who.mailbox($0, in: state) }, TestOptions(processEmailsFrom: processFrom?.date, syncThisOrgOnly: syncThisOrgOnly))
+            try perform(store, who) { names in
+                .testAndEnable(try mailboxes.map { try who.mailbox($0, in: names) }, TestOptions(processEmailsFrom: processFrom?.date, syncThisOrgOnly: syncThisOrgOnly))
             }
         }
     }
@@ -97,10 +96,7 @@ struct MailboxCommand: ParsableCommand {
         func run() throws {
             let ledger = try store.open()
             try reportingFailure(json: store.json) {
-                let id = try resolveMailbox(mailbox, env: env, in: try ledger.currentState())
-                guard let row = try ledger.mailboxStatus(asOf: cutoff.asOf).first(where: { $0.mailbox == id.rawValue }) else {
-                    throw CLIFailure.notFound("mailbox \(id) did not exist at \(cutoff.asOf)")
-                }
+                let row = try ledger.mailbox(mailbox, environment: env, asOf: cutoff.asOf)
                 if store.json { Output.printJSON(row); return }
                 let fields: [(String, String?)] = [
                     ("Mailbox", row.mailbox), ("Environment", row.environment), ("Owner", row.owner), ("Email address", row.emailAddress),

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Projections
 import ServerSideSync
 import SyncLedger
 
@@ -28,6 +27,12 @@ struct StoreOptions: ParsableArguments {
             try SyncLedger.open(at: db, options: .init(ambient: ambient, progress: progress ? Progress.reporter(label: "rebuilding projections") : nil))
         }
     }
+
+    /// Opens the ledger read-only for examining evidence: nothing is created,
+    /// caught up or written, and event types this binary does not know are fine.
+    func openReadOnly() throws -> SyncLedger {
+        try reportingFailure(json: json) { try SyncLedger.open(at: db, options: .readOnly) }
+    }
 }
 
 /// `--as`, `--env`, `--source` on admin actions.
@@ -46,44 +51,14 @@ struct ActorOptions: ParsableArguments {
         guard let upn = actor ?? ProcessInfo.processInfo.environment["SYNCLEDGER_ACTOR"], !upn.isEmpty else {
             throw ValidationError("say who acts: --as UPN (or set SYNCLEDGER_ACTOR)")
         }
-        return upn.lowercased() == "system" ? .system : .user(UserPrincipalName(upn))
+        return NameResolver.actor(upn)
     }
 
     /// The environment: `--env`, or the only one the ledger holds.
-    func environment(in state: SyncState) throws -> EnvironmentID { try resolveEnvironment(env, in: state) }
+    func environment(in names: NameResolver) throws -> EnvironmentID { try names.environment(env) }
 
     /// A mailbox named by its id, or by an email address / owner UPN in the environment.
-    func mailbox(_ reference: String, in state: SyncState) throws -> MailboxID { try resolveMailbox(reference, env: env, in: state) }
-}
-
-/// The environment named `env`, or the only one the ledger holds.
-func resolveEnvironment(_ env: String?, in state: SyncState) throws -> EnvironmentID {
-    if let env { return EnvironmentID(env) }
-    let all = state.environments.keys.sorted()
-    guard all.count == 1 else {
-        if all.isEmpty { throw CLIFailure.notFound("no environment exists yet: run `syncledger env provision` first") }
-        throw ValidationError("the ledger holds \(all.count) environments (\(all.map(\.rawValue).joined(separator: ", "))): choose one with --env")
-    }
-    return all[0]
-}
-
-/// A mailbox named by its id, or by its email address, owner UPN or queue name
-/// (within `env` when given).
-func resolveMailbox(_ reference: String, env: String?, in state: SyncState) throws -> MailboxID {
-    if state.mailboxes[MailboxID(reference)] != nil { return MailboxID(reference) }
-    let address = reference.lowercased()
-    let matches = state.mailboxes.values.filter { mailbox in
-        guard env == nil || mailbox.environment.rawValue == env else { return false }
-        if mailbox.emailAddress.rawValue == address { return true }
-        if case .user(let upn) = mailbox.owner, upn.rawValue == address { return true }
-        if case .queue(let name) = mailbox.owner, name.rawValue.lowercased() == address { return true }
-        return false
-    }
-    guard !matches.isEmpty else { throw CLIFailure.notFound("no mailbox \(reference)\(env.map { " in \($0)" } ?? "")") }
-    guard matches.count == 1 else {
-        throw ValidationError("\(reference) names \(matches.count) mailboxes (\(matches.map(\.id.rawValue).sorted().joined(separator: ", "))): use --env or the mailbox id")
-    }
-    return matches[0].id
+    func mailbox(_ reference: String, in names: NameResolver) throws -> MailboxID { try names.mailbox(reference, environment: env) }
 }
 
 /// `--as-of` on queries.
@@ -94,6 +69,5 @@ struct CutoffOptions: ParsableArguments {
 
 /// Failures the CLI reports itself, with their exit codes.
 enum CLIFailure: Error {
-    case notFound(String)
     case tampered(String)
 }

@@ -1,6 +1,4 @@
-import EventLog
 import Foundation
-import Projections
 import ServerSideSync
 import SyncLedger
 

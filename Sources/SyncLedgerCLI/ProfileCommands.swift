@@ -85,8 +85,8 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             let actor = try who.resolvedActor()
-            try perform(store, who) { state in
-                let env = try who.environment(in: state)
+            try perform(store, who) { names in
+                let env = try who.environment(in: names)
                 let profileID = ProfileID(id ?? slug(name))
                 guard case .user(let upn) = actor else { throw ValidationError("a person creates profiles; --as system is not allowed") }
                 let base = ProfileSettings(name: name, serverType: .exchangeOnline, authentication: .serverToServer, owner: upn)
@@ -104,9 +104,9 @@ struct ProfileCommand: ParsableCommand {
         @OptionGroup var fields: ProfileFields
 
         func run() throws {
-            try perform(store, who) { state in
+            try perform(store, who) { names in
                 let id = ProfileID(profile)
-                guard var settings = state.profiles[id]?.settings else { throw CLIFailure.notFound("no email server profile \(profile)") }
+                var settings = try names.profile(profile).settings
                 if let name { settings.name = name }
                 return .updateProfile(id, try fields.apply(to: settings, id: id))
             }
@@ -119,12 +119,7 @@ struct ProfileCommand: ParsableCommand {
         @OptionGroup var who: ActorOptions
         @Argument(help: "The profile id.") var profile: String
         func run() throws {
-            try perform(store, who) { state in
-                if let env = who.env.map(EnvironmentID.init) ?? state.profiles[ProfileID(profile)]?.environment {
-                    return .setDefaultProfile(env, ProfileID(profile))
-                }
-                return .setDefaultProfile(try who.environment(in: state), ProfileID(profile))
-            }
+            try perform(store, who) { names in .setDefaultProfile(try names.environment(who.env, forProfile: profile), ProfileID(profile)) }
         }
     }
 
@@ -164,7 +159,7 @@ struct ProfileCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         func run() throws {
             let ledger = try store.open()
-            let state = try reportingFailure(json: store.json) { try ledger.currentState() }
+            let state = try reportingFailure(json: store.json) { try ledger.decisionState() }
             let profiles = state.profiles.values.sorted { $0.id < $1.id }
             if store.json {
                 Output.printJSON(profiles.map { p in ProfileJSON(id: p.id.rawValue, environment: p.environment.rawValue, active: p.isActive,
@@ -206,8 +201,8 @@ struct SettingsCommand: ParsableCommand {
         @Option(name: .customLong("self-approve-privilege"), help: "RequirePrivilegeToSelfApproveEmailAddress: on/off.") var selfApprove: Switch?
 
         func run() throws {
-            try perform(store, who) { state in
-                .changeEmailSettings(try who.environment(in: state), EmailSettingsChange(
+            try perform(store, who) { names in
+                .changeEmailSettings(try who.environment(in: names), EmailSettingsChange(
                     incoming: incoming, outgoing: outgoing, appointmentsContactsTasks: act,
                     processEmailsOnlyForApprovedUsers: approvedUsers?.isOn, processEmailsOnlyForApprovedQueues: approvedQueues?.isOn,
                     requirePrivilegeToSelfApprove: selfApprove?.isOn))
@@ -221,8 +216,8 @@ struct SettingsCommand: ParsableCommand {
         @Option(help: "The environment.") var env: String?
         func run() throws {
             let ledger = try store.open()
-            let state = try reportingFailure(json: store.json) { try ledger.currentState() }
-            let id = try reportingFailure(json: store.json) { try resolveEnvironment(env, in: state) }
+            let state = try reportingFailure(json: store.json) { try ledger.decisionState() }
+            let id = try reportingFailure(json: store.json) { try NameResolver(state: state).environment(env) }
             guard let environment = state.environments[id] else {
                 fail(code: "UnknownEnvironment", message: "no environment named \(id)", status: ExitStatus.unknownObject, json: store.json)
             }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import EventLog
 import Foundation
-import Projections
 import ServerSideSync
 import SyncLedger
 
@@ -52,7 +50,7 @@ struct AlertsCommand: ParsableCommand {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
             var wall: String?
-            if let mailbox { wall = "mailbox:\(try resolveMailbox(mailbox, env: nil, in: try ledger.currentState()).rawValue)" }
+            if let mailbox { wall = "mailbox:\(try ledger.resolver().mailbox(mailbox).rawValue)" }
             if let owner { wall = "user:\(owner.lowercased())" }
             let rows = try ledger.alerts(asOf: cutoff.asOf, wall: wall).filter { level == nil || $0.level == level!.rawValue }
             if store.json { Output.printJSON(rows) } else { printAlerts(rows) }
@@ -76,7 +74,7 @@ struct AuditCommand: ParsableCommand {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
             var mailboxID: String?
-            if let mailbox { mailboxID = try resolveMailbox(mailbox, env: nil, in: try ledger.currentState()).rawValue }
+            if let mailbox { mailboxID = try ledger.resolver().mailbox(mailbox).rawValue }
             let rows = try ledger.audit(asOf: cutoff.asOf, filter: AuditFilter(mailbox: mailboxID, actor: actor, action: action,
                                                                                 since: since?.date, until: until?.date, deniedOnly: denied))
             if store.json { Output.printJSON(rows); return }
@@ -152,7 +150,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
-            let id = try resolveMailbox(mailbox, env: env, in: try ledger.currentState())
+            let id = try ledger.resolver().mailbox(mailbox, environment: env)
             let (value, steps) = try ledger.explain(mailbox: id.rawValue, field: field, asOf: cutoff.asOf)
             if store.json { Output.printJSON(["value": AnyEncodable(value), "steps": AnyEncodable(steps)]); return }
             print("\(field) of \(id) is \(value ?? "∅")")

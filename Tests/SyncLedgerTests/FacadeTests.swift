@@ -3,25 +3,48 @@ import Foundation
 import Projections
 import ServerSideSync
 import SQLite
-import SyncLedger
+@testable import SyncLedger
 import SyncLedgerTesting
 import Testing
 
 @Suite("The SyncLedger facade")
 struct FacadeTests {
+    /// What the current-state queries returned right after one command.
+    struct Seen {
+        var head: Position
+        var instant: Date
+        var grid: [MailboxStatusRow]
+        var alerts: [AlertRow]
+        var audit: [AuditRow]
+        var state: SyncState
+        var dumps: [String: [String: [[SQLiteValue]]]]
+    }
+
     /// Drives a scenario exercising every event type, advancing the clock a
-    /// minute per command, and returns the inline grid and alerts after each.
-    func scenario(_ f: Fixture) throws -> [(Position, Date, [String: [[SQLiteValue]]])] {
-        var seen: [(Position, Date, [String: [[SQLiteValue]]])] = []
+    /// minute per command, and returns what the current queries showed after each.
+    func scenario(_ f: Fixture) throws -> [Seen] {
+        var seen: [Seen] = []
         func step(_ command: Command, by actor: UserPrincipalName?) throws {
             f.clock.advance(seconds: 60)
             do {
                 if let actor { try f.run(command, by: actor) } else { try f.ledger.execute(command, as: .system) }
             } catch SyncLedgerError.refused { /* denials are part of the scenario */ }
-            let dumps = try f.dumps()
-            seen.append((try f.ledger.log.head().position, f.clock.now, dumps["mailbox-status"]!.merging(dumps["alerts"]!) { a, _ in a }))
+            seen.append(Seen(head: try f.ledger.head().position, instant: f.clock.now, grid: try f.ledger.mailboxStatus(),
+                             alerts: try f.ledger.alerts(), audit: try f.ledger.audit(), state: try f.ledger.decisionState(), dumps: try f.dumps()))
         }
-        try f.buildWorld()
+        try step(.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), by: C.gabriela)
+        try step(.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!, exchangeProfile: C.exchangeProfile)), by: C.gabriela)
+        for (upn, name) in [(C.sam, "Sam"), (C.erin, "Erin"), (C.alice, "Alice"), (C.dana, "Dana")] {
+            try step(.addUser(upn, displayName: name, environment: C.environment), by: C.gabriela)
+        }
+        try step(.grantAdminRole(C.erin, .exchangeAdmin), by: C.gabriela)
+        try step(.assignRole(C.environment, .systemAdministrator, .user(C.sam)), by: C.gabriela)
+        try step(.assignRole(C.environment, .systemAdministrator, .user(C.dana)), by: C.gabriela)
+        try step(.assignRole(C.environment, .delegatedMailboxApprover, .user(C.dana)), by: C.gabriela)
+        try step(.assignRole(C.environment, .basicUser, .user(C.alice)), by: C.gabriela)
+        for upn in [C.gabriela, C.sam, C.erin, C.alice, C.dana] {
+            try step(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil), by: C.gabriela)
+        }
         try step(.approveEmail(C.mailbox(C.alice)), by: C.sam)                           // denied
         try step(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
         try step(.createProfile("second", C.environment, ProfileSettings(name: "Second", serverType: .exchangeOnline, authentication: .serverToServer, owner: C.sam), setAsDefault: true), by: C.sam)
@@ -39,12 +62,13 @@ struct FacadeTests {
     }
 
     @Test func rebuildEqualsInlineRowForRow() throws {
-        let f = try Fixture(snapshotInterval: 7)
+        let f = try Fixture()
         _ = try scenario(f)
         let inline = try f.dumps()
         let state = try f.decisionRows()
         #expect(inline["mailbox-status"]!["mailbox_status"]!.count == 6)
         #expect(inline["alerts"]!["alerts"]!.count > 5)
+        #expect(inline["mailbox-status"]!["mailbox_status_history"]!.count == 19)
         let replayed = try f.ledger.rebuild()
         #expect(replayed == (try f.ledger.log.head().position.rawValue))
         #expect(try f.dumps() == inline)
@@ -61,22 +85,112 @@ struct FacadeTests {
         #expect(try reopened.log.withReadTransaction { try AlertsProjection().dump($0) } == inline["alerts"]!)
     }
 
-    @Test(arguments: [Int64(0), 5])
-    func asOfEqualsWhatTheGridShowedThen(snapshotInterval: Int64) throws {
-        let f = try Fixture(snapshotInterval: snapshotInterval)
+    @Test func asOfEveryCommandEqualsWhatTheCurrentQueriesShowedThen() throws {
+        let f = try Fixture()
         let seen = try scenario(f)
-        let snapshots = try f.ledger.log.withReadTransaction { db in try db.scalar("SELECT count(*) FROM projection_snapshots")?.int64 ?? 0 }
-        #expect((snapshots > 0) == (snapshotInterval > 0))
-        for (position, instant, expected) in seen {
-            for projection in [MailboxStatusProjection() as any Projection, AlertsProjection()] {
-                let table = projection.tables[0]
-                let withSnapshots = try f.ledger.runner.materialize(projection, at: position, from: f.ledger.log).db
-                let fresh = try f.ledger.runner.materialize(projection, at: position, from: f.ledger.log, useSnapshots: false).db
-                #expect(try projection.dump(withSnapshots)[table] == expected[table], "\(table) at \(position)")
-                #expect(try projection.dump(fresh)[table] == expected[table], "\(table) at \(position), no snapshots")
-            }
-            #expect(try f.ledger.position(of: .instant(instant)) == position)
+        #expect(seen.count == 36)
+        for then in seen {
+            let at = Cutoff.position(then.head)
+            #expect(try f.ledger.mailboxStatus(asOf: at) == then.grid, "grid at \(then.head)")
+            #expect(try f.ledger.alerts(asOf: at) == then.alerts, "alerts at \(then.head)")
+            #expect(try f.ledger.audit(asOf: at) == then.audit, "audit trail at \(then.head)")
+            #expect(try f.ledger.decisionState(asOf: at) == then.state, "decision state at \(then.head)")
+            for row in then.grid { #expect(try f.ledger.mailbox(row.mailbox, asOf: at) == row, "\(row.mailbox) at \(then.head)") }
+            // An instant resolves to the last position recorded at or before it.
+            #expect(try f.ledger.position(of: .instant(then.instant)) == then.head)
+            #expect(try f.ledger.mailboxStatus(asOf: .instant(then.instant)) == then.grid)
         }
+        // The history tables chain: each version ends where the next of its key starts.
+        let broken = try f.ledger.log.withReadTransaction { db in
+            try db.scalar("""
+                SELECT count(*) FROM mailbox_status_history AS h WHERE coalesce(h.valid_to, -1) != coalesce(
+                  (SELECT min(n.valid_from) FROM mailbox_status_history AS n WHERE n.mailbox_id = h.mailbox_id AND n.valid_from > h.valid_from), -1)
+                """)?.int64
+        }
+        #expect(broken == 0)
+    }
+
+    @Test func auditTrailBeforeValuesComeFromThePreviousRowVersion() throws {
+        let f = try Fixture()
+        try f.buildWorld()
+        let bob = C.mailbox(C.alice)
+        // Test & Enable fails (not approved), then succeeds after the approval.
+        f.clock.advance(seconds: 60)
+        try f.run(.testAndEnable([bob], TestOptions()), by: C.sam)
+        f.clock.advance(seconds: 60)
+        try f.run(.approveEmail(bob), by: C.gabriela)
+        f.clock.advance(seconds: 60)
+        try f.run(.testAndEnable([bob], TestOptions()), by: C.sam)
+        f.clock.advance(seconds: 60)
+        try f.run(.editMailboxes([bob], MailboxEdit(outgoing: .outlook)), by: C.sam)
+        f.clock.advance(seconds: 60)
+        try f.run(.assignRole(C.environment, .delegatedMailboxApprover, .user(C.sam)), by: C.erin)
+        let rows = try f.ledger.audit(filter: AuditFilter(mailbox: bob.rawValue))
+        let tests = rows.filter { $0.eventType == "MailboxTestCompleted" }
+        #expect(tests.count == 2)
+        #expect(tests[0].changes == [
+            FieldChange(field: "Incoming Email Status", before: "Not Run", after: "Failure (EmailAddressNotApproved)"),
+            FieldChange(field: "Outgoing Email Status", before: "Not Run", after: "Failure (EmailAddressNotApproved)"),
+            FieldChange(field: "Appointments, Contacts, and Tasks Status", before: "Not Run", after: "Failure (EmailAddressNotApproved)"),
+            FieldChange(field: "Last Test By", before: nil, after: "sam@contoso.com"),
+            FieldChange(field: "Last Test At", before: nil, after: "2025-03-01T09:01:00.000Z"),
+        ])
+        #expect(tests[1].changes == [
+            FieldChange(field: "Incoming Email Status", before: "Failure (EmailAddressNotApproved)", after: "Success"),
+            FieldChange(field: "Outgoing Email Status", before: "Failure (EmailAddressNotApproved)", after: "Success"),
+            FieldChange(field: "Appointments, Contacts, and Tasks Status", before: "Failure (EmailAddressNotApproved)", after: "Success"),
+            FieldChange(field: "Enabled for Incoming Email", before: "No", after: "Yes"),
+            FieldChange(field: "Enabled for Outgoing Email", before: "No", after: "Yes"),
+            FieldChange(field: "Enabled for Appointments, Contacts, and Tasks", before: "No", after: "Yes"),
+            FieldChange(field: "Last Test At", before: "2025-03-01T09:01:00.000Z", after: "2025-03-01T09:03:00.000Z"),
+        ])
+        let approval = rows.first { $0.eventType == "MailboxEmailApproved" }
+        #expect(approval?.changes == [
+            FieldChange(field: "Primary Email Status", before: "Pending Approval", after: "Approved"),
+            FieldChange(field: "Approved By", before: nil, after: "gabriela@contoso.com"),
+            FieldChange(field: "Approved At", before: nil, after: "2025-03-01T09:02:00.000Z"),
+            FieldChange(field: "Approved by a Microsoft 365 Admin", before: "No", after: "Yes"),
+        ])
+        let edit = rows.first { $0.eventType == "MailboxConfigured" && $0.action == "mailbox.edit" }
+        #expect(edit?.changes == [FieldChange(field: "Outgoing Email", before: "Server-Side Synchronization", after: "Microsoft Dynamics 365 for Outlook")])
+        let role = try f.ledger.audit(filter: AuditFilter(action: "role.assign")).last
+        #expect(role?.changes == [FieldChange(field: "assignments.Delegated Mailbox Approver",
+                                              before: #"["user:dana@contoso.com"]"#, after: #"["user:dana@contoso.com","user:sam@contoso.com"]"#)])
+    }
+
+    @Test func verifyingProjectionsNamesTheFirstEditedRowOfEveryTable() throws {
+        let f = try Fixture()
+        _ = try scenario(f)
+        #expect(try f.ledger.verifyProjections() == nil)
+        let raw = try Connection(path: f.ledger.path)
+        let tables = ["decision_state", "decision_state_history", "mailbox_status", "mailbox_status_history", "alerts", "alerts_history",
+                      "audit_trail", "commands", "commands_history"]
+        for table in tables {
+            // Edit one text column of the last row (by primary key), as someone with the sqlite3 shell would.
+            let key = try columns(of: table, in: raw, where: "pk > 0 ORDER BY pk")
+            let column = try columns(of: table, in: raw, where: "pk = 0 AND type = 'TEXT' ORDER BY \"notnull\" DESC, cid")[0]
+            let order = key.map { "\($0) DESC" }.joined(separator: ", ")
+            let match = key.map { "\($0) = (SELECT \($0) FROM last)" }.joined(separator: " AND ")
+            let edit = "WITH last AS (SELECT * FROM \(table) ORDER BY \(order) LIMIT 1) UPDATE \(table) SET \(column) = \(column) || '!' WHERE \(match)"
+            try raw.execute(edit)
+            #expect(raw.changes == 1, "\(table) was edited")
+            let mismatch = try f.ledger.verifyProjections()
+            #expect(mismatch?.table == table, "an edit of \(table) is reported in \(table): \(String(describing: mismatch))")
+            #expect(mismatch?.problem.contains("\(column) is ") == true, "\(String(describing: mismatch))")
+            try raw.execute("WITH last AS (SELECT * FROM \(table) ORDER BY \(order) LIMIT 1) UPDATE \(table) SET \(column) = substr(\(column), 1, length(\(column)) - 1) WHERE \(match)")
+            #expect(try f.ledger.verifyProjections() == nil, "\(table) restored")
+        }
+        // A row added by hand is named too.
+        try raw.execute("INSERT INTO commands_history SELECT 'forged', name, actor, source, first_position, last_position, event_count, outcome, refusal_code, decided_at, 1, NULL FROM commands LIMIT 1")
+        let forged = try f.ledger.verifyProjections()
+        #expect(forged == ProjectionMismatch(table: "commands_history", key: "command_id=forged, valid_from=1", problem: "a stored row that no event made"), "\(String(describing: forged))")
+    }
+
+    func columns(of table: String, in db: Connection, where filter: String) throws -> [String] {
+        let statement = try db.prepare("SELECT name FROM pragma_table_info('\(table)') WHERE \(filter)")
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(at: 0)) }
+        return names
     }
 
     @Test func aRefusalRecordsOnlyTheAuditedDenial() throws {
@@ -179,7 +293,7 @@ struct FacadeTests {
         #expect(row?.emailStatus == "Approved")
         #expect(row?.approvedBy == "gabriela@contoso.com")
         #expect(row?.approvedByMicrosoft365Admin == false)
-        #expect(try reopened.currentState().mailboxes[C.mailbox(C.alice)]?.approval == .approved)
+        #expect(try reopened.decisionState().mailboxes[C.mailbox(C.alice)]?.approval == .approved)
     }
 
     @Test func diffAndExplainAnswerWhatChangedAndWhy() throws {
@@ -256,35 +370,15 @@ struct SharedFileTests {
         let f = try Fixture()
         try f.buildWorld()
         let other = try SyncLedger.open(at: f.ledger.path, options: .init(ambient: f.clock.ambient))
-        _ = try other.currentState()                       // warm its cache
+        _ = try other.decisionState()
         try f.run(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
         // The other ledger's cache is behind: it must see the approval.
         #expect(expectRefusal(.emailAlreadyApproved) { try other.execute(.approveEmail(C.mailbox(C.alice)), as: .user(C.gabriela)) } != nil)
         try other.execute(.approveEmail(C.mailbox(C.sam)), as: .user(C.gabriela))
-        #expect(try f.ledger.currentState().mailboxes[C.mailbox(C.sam)]?.approval == .approved)
-        #expect(try f.ledger.currentState() == other.currentState())
-        #expect(try SyncLedger.open(at: f.ledger.path).currentState() == f.ledger.currentState())
+        #expect(try f.ledger.decisionState().mailboxes[C.mailbox(C.sam)]?.approval == .approved)
+        #expect(try f.ledger.decisionState() == other.decisionState())
+        #expect(try SyncLedger.open(at: f.ledger.path).decisionState() == f.ledger.decisionState())
         #expect(try f.ledger.verify().isIntact)
-    }
-}
-
-@Suite("Snapshots")
-struct SnapshotTests {
-    @Test func aSnapshotOfAnotherSchemaVersionIsIgnored() throws {
-        let f = try Fixture(snapshotInterval: 10)
-        try f.buildWorld()
-        try f.run(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
-        let head = try f.ledger.log.head().position
-        let projection = MailboxStatusProjection()
-        let fresh = try f.ledger.runner.materialize(projection, at: head, from: f.ledger.log, useSnapshots: false)
-        let snapped = try f.ledger.runner.materialize(projection, at: head, from: f.ledger.log)
-        #expect(snapped.folded < fresh.folded, "a snapshot was used")
-        #expect(try projection.dump(snapped.db) == projection.dump(fresh.db))
-        // Pretend every stored snapshot was taken by another version of the fold.
-        try f.ledger.log.withWriteTransaction { tx in try tx.connection.run("UPDATE projection_snapshots SET schema_version = 99") }
-        let ignored = try f.ledger.runner.materialize(projection, at: head, from: f.ledger.log)
-        #expect(ignored.folded == fresh.folded)
-        #expect(try projection.dump(ignored.db) == projection.dump(fresh.db))
     }
 }
 
@@ -299,7 +393,7 @@ struct ReadersNeverWaitTests {
         let started = Date()
         let reader = try SyncLedger.open(at: f.ledger.path)
         #expect(try reader.mailboxStatus().count == 5)
-        #expect(try reader.currentState().mailboxes.count == 5)
+        #expect(try reader.decisionState().mailboxes.count == 5)
         #expect(try reader.audit().count == Int(try reader.log.head().position.rawValue))
         #expect(try reader.verify().isIntact)
         #expect(Date().timeIntervalSince(started) < 4, "a query waited for the write lock")

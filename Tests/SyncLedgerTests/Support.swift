@@ -3,7 +3,7 @@ import Foundation
 import Projections
 import ServerSideSync
 import SQLite
-import SyncLedger
+@testable import SyncLedger
 import SyncLedgerTesting
 
 /// A fresh folder for one test's files.
@@ -25,8 +25,8 @@ struct Fixture {
     let clock = ManualAmbient(at: C.t0)
     let ledger: SyncLedger
 
-    init(snapshotInterval: Int64 = 20_000, name: String = "ledger.sqlite") throws {
-        ledger = try SyncLedger.open(at: folder.path(name), options: .init(ambient: clock.ambient, snapshotInterval: snapshotInterval))
+    init(name: String = "ledger.sqlite") throws {
+        ledger = try SyncLedger.open(at: folder.path(name), options: .init(ambient: clock.ambient))
     }
 
     @discardableResult
@@ -55,16 +55,16 @@ struct Fixture {
     func dumps() throws -> [String: [String: [[SQLiteValue]]]] {
         try ledger.log.withReadTransaction { db in
             var result: [String: [String: [[SQLiteValue]]]] = [:]
-            for projection in ProjectionRunner.standardProjections { result[projection.name] = try projection.dump(db) }
+            for projection in ProjectionRunner().projections { result[projection.name] = try projection.dump(db) }
             return result
         }
     }
 
     func decisionRows() throws -> [[SQLiteValue]] {
         try ledger.log.withReadTransaction { db in
-            let statement = try db.prepare("SELECT kind, key, json FROM decision_state ORDER BY kind, key")
+            let statement = try db.prepare("SELECT kind, key, json, valid_from FROM decision_state ORDER BY kind, key")
             var rows: [[SQLiteValue]] = []
-            while try statement.step() { rows.append([statement.value(at: 0), statement.value(at: 1), statement.value(at: 2)]) }
+            while try statement.step() { rows.append((0..<4).map { statement.value(at: $0) }) }
             return rows
         }
     }
