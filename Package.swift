@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
         .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting"], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
         .testTarget(name: "SyncLedgerTests", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting"], path: "Tests/SyncLedgerTests", swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["SyncLedger", "EventLog", "SQLite"], path: "Tests/EndToEndTests", swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SyncLedger", "EventLog", "SQLite", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/EndToEndTests", swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -43,7 +43,8 @@ public struct AlertsProjection: Projection {
                 let key: [SQLiteValue] = [.text(wall), .text(alert.code), .text(alert.mailbox?.rawValue ?? "")]
                 let at = SQLiteValue.text(e.recordedAtText), position = SQLiteValue.integer(e.position)
                 var values: [SQLiteValue]
-                if let current = try Self.table.current(key, in: db)?.values {
+                let previous = try Self.table.current(key, in: db)
+                if let current = previous?.values {
                     values = current
                     values[0] = .text(alert.level.rawValue)
                     values[1] = .text(alert.text)
@@ -56,7 +57,7 @@ public struct AlertsProjection: Projection {
                               position, .int(ordinal), position, at, at, .integer(1)]
                 }
                 ordinal += 1
-                try Self.table.write(key, values, at: e.position, in: db)
+                try Self.table.write(key, values, at: e.position, previous: previous, in: db)
             }
         }
     }

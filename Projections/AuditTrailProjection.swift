@@ -53,6 +53,8 @@ public struct AuditTrailProjection: Projection {
 
     public init() {}
 
+    static let encoder = DomainEvent.makeEncoder()
+
     public func createTables(in db: Connection) throws {
         try db.execute("""
             CREATE TABLE audit_trail (
@@ -82,8 +84,8 @@ public struct AuditTrailProjection: Projection {
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         let metadata = try e.metadata()
         let changes = try Self.changes(at: e.position, of: e.event, in: db)
-        let changesJSON = String(decoding: try DomainEvent.makeEncoder().encode(changes), as: UTF8.self)
-        let rolesJSON = String(decoding: try DomainEvent.makeEncoder().encode(metadata.roles), as: UTF8.self)
+        let changesJSON = String(decoding: try Self.encoder.encode(changes), as: UTF8.self)
+        let rolesJSON = String(decoding: try Self.encoder.encode(metadata.roles), as: UTF8.self)
         var outcome = "done", code: String? = nil, message: String? = nil, object = e.recorded.stream.rawValue
         if case .commandRefused(let refusal) = e.event {
             outcome = "denied"
@@ -252,51 +254,59 @@ public struct AuditRow: Hashable, Sendable, Codable {
 
 /// Every command that recorded events: its id, outcome and position range.
 /// The facade reads it to make re-executing a command id idempotent.
-/// System-versioned in `commands_history`.
+///
+/// Append-only rather than versioned: a command's events are committed
+/// together, so its row is final once the command commits; as of a position
+/// it is the rows with `first_position <= N`.
 public struct CommandsProjection: Projection {
     public let name = "commands"
     public let schemaVersion = 2
-    public static let table = VersionedTable("commands", key: [.init("command_id", "TEXT NOT NULL")], columns: [
-        .init("name", "TEXT NOT NULL"),
-        .init("actor", "TEXT NOT NULL"),
-        .init("source", "TEXT NOT NULL"),
-        .init("first_position", "INTEGER NOT NULL"),
-        .init("last_position", "INTEGER NOT NULL"),
-        .init("event_count", "INTEGER NOT NULL"),
-        .init("outcome", "TEXT NOT NULL"),            // done / denied
-        .init("refusal_code", "TEXT"),
-        .init("decided_at", "TEXT NOT NULL"),
-    ])
-    public var versionedTables: [VersionedTable] { [Self.table] }
+    public var versionedTables: [VersionedTable] { [] }
+    public var appendOnlyTables: [String] { ["commands"] }
 
     public init() {}
+
+    public func createTables(in db: Connection) throws {
+        try db.execute("""
+            CREATE TABLE commands (
+              command_id     TEXT PRIMARY KEY,
+              name           TEXT NOT NULL,
+              actor          TEXT NOT NULL,
+              source         TEXT NOT NULL,
+              first_position INTEGER NOT NULL,
+              last_position  INTEGER NOT NULL,
+              event_count    INTEGER NOT NULL,
+              outcome        TEXT NOT NULL,   -- done / denied
+              refusal_code   TEXT,
+              decided_at     TEXT NOT NULL
+            ) STRICT, WITHOUT ROWID;
+            """)
+    }
 
     public func handles(type: String) -> Bool { true }
 
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         let metadata = try e.metadata()
-        let key: [SQLiteValue] = [.text(metadata.commandID.uuidString.lowercased())]
-        var values: [SQLiteValue]
-        if let current = try Self.table.current(key, in: db)?.values {
-            values = current
-            values[4] = .integer(e.position)
-            values[5] = .integer((current[5].int64 ?? 0) + 1)
-        } else {
-            var outcome = "done", code: String? = nil
-            if case .commandRefused(let refusal) = e.event {
-                outcome = "denied"
-                code = refusal.code
-            }
-            values = [.text(metadata.command), .text(metadata.actor), .text(metadata.source.rawValue), .integer(e.position),
-                      .integer(e.position), .integer(1), .text(outcome), .optionalText(code), .text(Timestamp.format(metadata.decidedAt))]
+        var outcome = "done", code: String? = nil
+        if case .commandRefused(let refusal) = e.event {
+            outcome = "denied"
+            code = refusal.code
         }
-        try Self.table.write(key, values, at: e.position, in: db)
+        let position = SQLiteValue.integer(e.position)
+        try db.run("""
+            INSERT INTO commands(command_id, name, actor, source, first_position, last_position, event_count, outcome, refusal_code, decided_at)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+            ON CONFLICT (command_id) DO UPDATE SET last_position = excluded.last_position, event_count = event_count + 1
+            """, .text(metadata.commandID.uuidString.lowercased()), .text(metadata.command), .text(metadata.actor),
+            .text(metadata.source.rawValue), position, position, .text(outcome), .optionalText(code), .text(Timestamp.format(metadata.decidedAt)))
     }
 
     /// The positions of the first and last event a command recorded, if it was executed.
     public static func positions(of commandID: UUID, in db: Connection) throws -> (first: Int64, last: Int64)? {
-        guard let values = try table.current([.text(commandID.uuidString.lowercased())], in: db)?.values,
-              let first = values[3].int64, let last = values[4].int64 else { return nil }
-        return (first, last)
+        let statement = try db.statement("SELECT first_position, last_position FROM commands WHERE command_id = ?")
+        defer { statement.reset() }
+        try statement.bind([.text(commandID.uuidString.lowercased())])
+        guard try statement.step() else { return nil }
+        return (statement.int64(at: 0), statement.int64(at: 1))
     }
 }

@@ -130,8 +130,9 @@ public final class DecisionStateProjection: Projection {
     }
 
     /// The JSON of one row in `state` (NULL when the object is absent).
+    static let encoder = DomainEvent.makeEncoder()
+
     static func json(kind: String, key: String, in state: SyncState) throws -> SQLiteValue {
-        let encoder = DomainEvent.makeEncoder()
         func json(_ value: some Encodable) throws -> SQLiteValue { .text(String(decoding: try encoder.encode(value), as: UTF8.self)) }
         switch kind {
         case "tenant": return try state.tenantName.map(json) ?? .null

@@ -23,34 +23,41 @@ public struct RowDiff: Hashable, Sendable, Codable {
 }
 
 extension ProjectionRunner {
-    /// The tables `diff` compares, with how each row's key is shown and which
-    /// column names the row's mailbox.
-    static let diffedTables: [(table: VersionedTable, mailboxColumn: String)] = [
-        (MailboxStatusProjection.table, "mailbox_id"), (AlertsProjection.table, "mailbox"),
-    ]
-
     /// The rows of the mailbox grid and the alerts that differ between
     /// positions `from` and `to` (`from` <= `to`), field by field, with the
     /// events on each row's mailbox stream between them. A query over the
-    /// history tables: the keys with a version starting in `from+1 … to`, each
-    /// read as of both positions.
+    /// history tables: the mailboxes the audit trail shows changing between
+    /// the two positions (a range of its primary key) name the rows that may
+    /// differ, and each is read as of both positions.
     public static func diff(from: Position, to: Position, in db: Connection) throws -> [RowDiff] {
+        let statement = try db.prepare("""
+            SELECT DISTINCT substr(object, 9) FROM audit_trail
+            WHERE position > ? AND position <= ? AND outcome = 'done' AND object LIKE 'mailbox:%' ORDER BY 1
+            """)
+        try statement.bind([.integer(from.rawValue), .integer(to.rawValue)])
+        var mailboxes: [String] = []
+        while try statement.step() { mailboxes.append(statement.text(at: 0)) }
+        let changed = Set(mailboxes)
+        var alertKeys: [[SQLiteValue]] = []
+        try AlertsProjection.table.forEachRow(asOf: nil, in: db) { row in
+            let mailbox = row.text(at: 2)
+            if mailbox.isEmpty || changed.contains(mailbox) { alertKeys.append([row.value(at: 0), row.value(at: 1), row.value(at: 2)]) }
+        }
         var result: [RowDiff] = []
-        for (table, mailboxColumn) in diffedTables {
+        for (table, keys) in [(MailboxStatusProjection.table, mailboxes.map { [SQLiteValue.text($0)] }), (AlertsProjection.table, alertKeys)] {
             let names = table.columns.map(\.name)
-            for key in try table.keysChanged(after: from.rawValue, through: to.rawValue, in: db) {
+            for key in keys {
                 let a = try table.values(of: key, asOf: from.rawValue, in: db)
                 let b = try table.values(of: key, asOf: to.rawValue, in: db)
-                guard a != b, let after = b ?? a else { continue }
+                guard a != b else { continue }
                 var changes: [FieldChange] = []
                 for (index, column) in names.enumerated() where column != "last_position" && column != "ordinal" {
                     let x = a.map { text($0[index]) } ?? nil, y = b.map { text($0[index]) } ?? nil
                     if x != y { changes.append(FieldChange(field: column, before: x, after: y)) }
                 }
                 if changes.isEmpty { continue }
-                let mailbox = table.key.firstIndex { $0.name == mailboxColumn }.flatMap { text(key[$0]) }
-                    ?? names.firstIndex(of: mailboxColumn).flatMap { text(after[$0]) }
-                let causes = try mailbox.flatMap { $0.isEmpty ? nil : $0 }.map { try Self.causes(object: "mailbox:\($0)", after: from, through: to, in: db) } ?? []
+                let mailbox = text(key[table.key.count == 1 ? 0 : 2]) ?? ""
+                let causes = mailbox.isEmpty ? [] : try Self.causes(object: "mailbox:\(mailbox)", after: from, through: to, in: db)
                 result.append(RowDiff(table: table.name, key: key.map { text($0) ?? "" }.joined(separator: "|"),
                                       kind: a == nil ? .added : .changed, changes: changes, causes: causes))
             }

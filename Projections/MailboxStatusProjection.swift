@@ -82,6 +82,7 @@ public struct MailboxStatusProjection: Projection {
         }
         let key: [SQLiteValue] = [.text(id.rawValue)]
         var row: MailboxStatusRow
+        var previous: (values: [SQLiteValue], validFrom: Int64)? = nil
         if case .mailboxCreated(let m) = e.event {
             row = MailboxStatusRow(
                 mailbox: m.mailbox.rawValue, environment: m.environment.rawValue, owner: m.owner.token, emailAddress: m.emailAddress.rawValue,
@@ -90,6 +91,7 @@ public struct MailboxStatusProjection: Projection {
                 incomingStatus: "Not Run", outgoingStatus: "Not Run", actStatus: "Not Run", emailStatus: m.approval.rawValue)
         } else {
             guard let current = try Self.table.current(key, in: db) else { return }
+            previous = current
             row = MailboxStatusRow(key: key, values: current.values, validFrom: current.validFrom)
         }
         switch e.event {
@@ -136,7 +138,7 @@ public struct MailboxStatusProjection: Projection {
         default:
             break
         }
-        try Self.table.write(key, row.values, at: e.position, in: db)
+        try Self.table.write(key, row.values, at: e.position, previous: previous, in: db)
     }
 
     // MARK: Queries

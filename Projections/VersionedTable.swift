@@ -44,10 +44,35 @@ public struct VersionedTable: Sendable {
     /// The value columns.
     public let columns: [Column]
 
+    /// The statements, composed once.
+    let sql: SQL
+
     public init(_ name: String, key: [Column], columns: [Column]) {
         self.name = name
         self.key = key
         self.columns = columns
+        self.sql = SQL(name: name, key: key.map(\.name), columns: columns.map(\.name))
+    }
+
+    /// The text of every statement a versioned table runs, composed once per table.
+    struct SQL: Sendable {
+        let current, closeVersion, replaceVersion, insertVersion, updateCurrent, insertCurrent, versionsAtOrBefore, lastTwo: String
+
+        init(name: String, key: [String], columns: [String]) {
+            let history = "\(name)_history"
+            let match = key.map { "\($0) = ?" }.joined(separator: " AND ")
+            let values = columns.joined(separator: ", "), all = (key + columns).joined(separator: ", ")
+            let assignments = columns.map { "\($0) = ?" }.joined(separator: ", ")
+            let marks = Array(repeating: "?", count: key.count + columns.count + 1).joined(separator: ", ")
+            current = "SELECT \(values), valid_from FROM \(name) WHERE \(match)"
+            closeVersion = "UPDATE \(history) SET valid_to = ? WHERE \(match) AND valid_from = ?"
+            replaceVersion = "UPDATE \(history) SET \(assignments) WHERE \(match) AND valid_from = ?"
+            insertVersion = "INSERT INTO \(history)(\(all), valid_from, valid_to) VALUES (\(marks), NULL)"
+            updateCurrent = "UPDATE \(name) SET \(assignments), valid_from = ? WHERE \(match)"
+            insertCurrent = "INSERT INTO \(name)(\(all), valid_from) VALUES (\(marks))"
+            versionsAtOrBefore = "SELECT \(values) FROM \(history) WHERE \(match) AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1"
+            lastTwo = "SELECT valid_from, \(values) FROM \(history) WHERE \(match) AND valid_from <= ? ORDER BY valid_from DESC LIMIT 2"
+        }
     }
 
     /// The history table's name.
@@ -57,11 +82,10 @@ public struct VersionedTable: Sendable {
 
     var keyNames: String { key.map(\.name).joined(separator: ", ") }
     var valueNames: String { columns.map(\.name).joined(separator: ", ") }
-    var allNames: String { (key + columns).map(\.name).joined(separator: ", ") }
     var keyMatch: String { key.map { "\($0.name) = ?" }.joined(separator: " AND ") }
 
-    /// Creates both tables and the history's index by start position (for
-    /// "what changed between two positions").
+    /// Creates both tables. The history needs no index beyond its primary
+    /// key: every question asked of it names a key.
     public func create(in db: Connection) throws {
         let declarations = (key + columns).map { "  \($0.name) \($0.declaration)" }.joined(separator: ",\n")
         try db.execute("""
@@ -77,7 +101,6 @@ public struct VersionedTable: Sendable {
               PRIMARY KEY (\(keyNames), valid_from),
               CHECK (valid_to IS NULL OR valid_to > valid_from)
             ) STRICT, WITHOUT ROWID;
-            CREATE INDEX \(history)_by_start ON \(history)(valid_from);
             """)
     }
 
@@ -86,7 +109,7 @@ public struct VersionedTable: Sendable {
     /// The current values of `key` (value columns only) and the position they
     /// were set at, or `nil` when the key has no row.
     public func current(_ key: [SQLiteValue], in db: Connection) throws -> (values: [SQLiteValue], validFrom: Int64)? {
-        let statement = try db.statement("SELECT \(valueNames), valid_from FROM \(name) WHERE \(keyMatch)")
+        let statement = try db.statement(sql.current)
         defer { statement.reset() }
         try statement.bind(key)
         guard try statement.step() else { return nil }
@@ -97,36 +120,31 @@ public struct VersionedTable: Sendable {
     /// Gives `key` the value columns `values` from `position` on: closes the
     /// current version, records the new one, and updates the current row.
     ///
+    /// - Parameter previous: The current row when the caller has read it
+    ///   already (``current(_:in:)``); read here otherwise.
     /// - Returns: Whether anything changed.
     @discardableResult
-    public func write(_ key: [SQLiteValue], _ values: [SQLiteValue], at position: Int64, in db: Connection) throws -> Bool {
+    public func write(_ key: [SQLiteValue], _ values: [SQLiteValue], at position: Int64,
+                      previous known: (values: [SQLiteValue], validFrom: Int64)?? = .none, in db: Connection) throws -> Bool {
         precondition(key.count == self.key.count && values.count == columns.count, "\(name): wrong number of values")
-        let previous = try current(key, in: db)
+        let previous = try known ?? current(key, in: db)
+        let at = SQLiteValue.integer(position)
         if let previous {
             if previous.values == values { return false }
             if previous.validFrom == position {
                 // A second change at the same position: that position's version is replaced.
-                try db.run("UPDATE \(history) SET \(columns.map { "\($0.name) = ?" }.joined(separator: ", ")) WHERE \(keyMatch) AND valid_from = ?",
-                           arguments: values + key + [.integer(position)])
+                try db.run(sql.replaceVersion, arguments: values + key + [at])
             } else {
                 precondition(previous.validFrom < position, "\(name): versions must move forward")
-                try db.run("UPDATE \(history) SET valid_to = ? WHERE \(keyMatch) AND valid_from = ?",
-                           arguments: [.integer(position)] + key + [.integer(previous.validFrom)])
-                try insertVersion(key, values, at: position, in: db)
+                try db.run(sql.closeVersion, arguments: [at] + key + [.integer(previous.validFrom)])
+                try db.run(sql.insertVersion, arguments: key + values + [at])
             }
-            try db.run("UPDATE \(name) SET \(columns.map { "\($0.name) = ?" }.joined(separator: ", ")), valid_from = ? WHERE \(keyMatch)",
-                       arguments: values + [.integer(position)] + key)
+            try db.run(sql.updateCurrent, arguments: values + [at] + key)
         } else {
-            try insertVersion(key, values, at: position, in: db)
-            try db.run("INSERT INTO \(name)(\(allNames), valid_from) VALUES (\(placeholders(key.count + values.count + 1)))",
-                       arguments: key + values + [.integer(position)])
+            try db.run(sql.insertVersion, arguments: key + values + [at])
+            try db.run(sql.insertCurrent, arguments: key + values + [at])
         }
         return true
-    }
-
-    private func insertVersion(_ key: [SQLiteValue], _ values: [SQLiteValue], at position: Int64, in db: Connection) throws {
-        try db.run("INSERT INTO \(history)(\(allNames), valid_from, valid_to) VALUES (\(placeholders(key.count + values.count + 1)), NULL)",
-                   arguments: key + values + [.integer(position)])
     }
 
     // MARK: Reading
@@ -134,9 +152,7 @@ public struct VersionedTable: Sendable {
     /// The value columns of `key` as of `position` (its newest version with
     /// `valid_from <= position`), or `nil` when the key had no row then.
     public func values(of key: [SQLiteValue], asOf position: Int64, in db: Connection) throws -> [SQLiteValue]? {
-        let statement = try db.statement("""
-            SELECT \(valueNames) FROM \(history) WHERE \(keyMatch) AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1
-            """)
+        let statement = try db.statement(sql.versionsAtOrBefore)
         defer { statement.reset() }
         try statement.bind(key + [.integer(position)])
         guard try statement.step() else { return nil }
@@ -147,10 +163,13 @@ public struct VersionedTable: Sendable {
     /// version before it (if any) and the one it set (`nil` when the event did
     /// not change the row).
     public func change(of key: [SQLiteValue], at position: Int64, in db: Connection) throws -> (before: [SQLiteValue]?, after: [SQLiteValue])? {
-        guard let after = try values(of: key, asOf: position, in: db),
-              try db.scalar("SELECT 1 FROM \(history) WHERE \(keyMatch) AND valid_from = ?", arguments: key + [.integer(position)]) != nil
-        else { return nil }
-        return (try values(of: key, asOf: position - 1, in: db), after)
+        let statement = try db.statement(sql.lastTwo)
+        defer { statement.reset() }
+        try statement.bind(key + [.integer(position)])
+        let count = Int32(columns.count)
+        guard try statement.step(), statement.int64(at: 0) == position else { return nil }
+        let after = (1...count).map { statement.value(at: $0) }
+        return (try statement.step() ? (1...count).map { statement.value(at: $0) } : nil, after)
     }
 
     /// Calls `body` with each row of the table as it stood at `position` (the
@@ -192,18 +211,6 @@ public struct VersionedTable: Sendable {
         while try statement.step() { try body(statement) }
     }
 
-    /// The keys with a version starting in `after+1 … through`: the rows that
-    /// may differ between the two positions.
-    public func keysChanged(after: Int64, through: Int64, in db: Connection) throws -> [[SQLiteValue]] {
-        let statement = try db.prepare("""
-            SELECT DISTINCT \(keyNames) FROM \(history) WHERE valid_from > ? AND valid_from <= ? ORDER BY \(keyNames)
-            """)
-        try statement.bind([.integer(after), .integer(through)])
-        var keys: [[SQLiteValue]] = []
-        while try statement.step() { keys.append((0..<Int32(key.count)).map { statement.value(at: $0) }) }
-        return keys
-    }
-
     /// Every version of `key` up to `position`, oldest first: (valid_from, values).
     public func versions(of key: [SQLiteValue], through position: Int64, in db: Connection) throws -> [(validFrom: Int64, values: [SQLiteValue])] {
         let statement = try db.prepare("""
@@ -214,8 +221,6 @@ public struct VersionedTable: Sendable {
         while try statement.step() { result.append((statement.int64(at: 0), (1...Int32(columns.count)).map { statement.value(at: $0) })) }
         return result
     }
-
-    func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 }
 
 extension Connection {

@@ -52,10 +52,6 @@ func reportingFailure<T>(json: Bool, _ body: () throws -> T) throws -> T {
         var message = error.description
         if case .refused(_, let denial?) = error { message += " (denial recorded at \(denial))" }
         fail(code: ExitStatus.name(for: error), message: message, status: ExitStatus.code(for: error), json: json)
-    } catch let failure as CLIFailure {
-        switch failure {
-        case .tampered(let message): fail(code: "Tampered", message: message, status: ExitStatus.tampered, json: json)
-        }
     }
 }
 

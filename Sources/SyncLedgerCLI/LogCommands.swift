@@ -67,12 +67,13 @@ struct LogCommand: ParsableCommand {
                         print("intact: \(count) events; head \(head.position.rawValue):\(hexString(head.hash))")
                         if projections && mismatch == nil { print("projections: every stored table equals a fresh fold of the log") }
                     }
-                    if let mismatch { throw CLIFailure.tampered("a read model differs from the log: \(mismatch)") }
+                    // The report above is the one document on stdout; the reason goes to stderr only.
+                    if let mismatch { fail(code: "Tampered", message: "a read model differs from the log: \(mismatch)", status: ExitStatus.tampered, json: false) }
                 case .broken(let position, let reason):
                     if store.json {
                         Output.printJSON(["intact": AnyEncodable(false), "position": AnyEncodable(position.rawValue), "reason": AnyEncodable(reason.description)])
                     }
-                    throw CLIFailure.tampered("the log is broken at \(position): \(reason)")
+                    fail(code: "Tampered", message: "the log is broken at \(position): \(reason)", status: ExitStatus.tampered, json: false)
                 }
             }
         }

@@ -67,7 +67,3 @@ struct CutoffOptions: ParsableArguments {
     var asOf: Cutoff = .latest
 }
 
-/// Failures the CLI reports itself, with their exit codes.
-enum CLIFailure: Error {
-    case tampered(String)
-}
