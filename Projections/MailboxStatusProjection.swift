@@ -154,6 +154,19 @@ public struct MailboxStatusProjection: Projection {
         return rows
     }
 
+    /// The rows as of `position` (current when `nil`) of the mailboxes a
+    /// person's name for them fits: the email address or owner UPN (stored
+    /// lower-case), or a queue name (any case); within `environment` when given.
+    public static func rows(named name: String, asOf position: Int64?, environment: String? = nil, in db: Connection) throws -> [MailboxStatusRow] {
+        var rows: [MailboxStatusRow] = []
+        let lowered = name.lowercased()
+        var filter = "(h.email_address = ? OR h.owner = ? OR lower(h.owner) = ?)"
+        var arguments: [SQLiteValue] = [.text(lowered), .text("user:\(lowered)"), .text("queue:\(lowered)")]
+        if let environment { filter += " AND h.environment = ?"; arguments.append(.text(environment)) }
+        try table.forEachRow(asOf: position, where: filter, arguments, in: db) { rows.append(MailboxStatusRow($0)) }
+        return rows
+    }
+
     /// One mailbox's row as of `position` (current when `nil`), or `nil` when
     /// it did not exist then.
     public static func row(of mailbox: String, asOf position: Int64?, in db: Connection) throws -> MailboxStatusRow? {

@@ -84,20 +84,29 @@ extension SyncLedger {
     }
 
     /// One mailbox's grid row as of `cutoff`; the mailbox may be named by id,
-    /// email address, owner UPN or queue name (as it was named at the cutoff).
+    /// email address, owner UPN or queue name (as it was at the cutoff). An id
+    /// is one indexed read; a name is matched against the grid's own columns as
+    /// of the cutoff, never by loading the whole decision state.
     ///
-    /// - Throws: ``SyncLedgerError/notFound(_:)`` when no such mailbox existed then.
+    /// - Throws: ``SyncLedgerError/notFound(_:)`` when no such mailbox existed
+    ///   then; ``SyncLedgerError/invalidInput(_:)`` when the name fits several.
     public func mailbox(_ reference: String, environment: String? = nil, asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> MailboxStatusRow {
-        let row: MailboxStatusRow? = try read(asOf: cutoff) { db, position in
-            // A mailbox id is one indexed read; other names are resolved in the state of the cutoff.
-            if let row = try MailboxStatusProjection.row(of: reference, asOf: position, in: db),
-               environment == nil || row.environment == environment { return row }
-            let state = try DecisionStateProjection.load(asOf: position, from: db)
-            let id = try NameResolver(state: state).mailbox(reference, environment: environment)
-            return try MailboxStatusProjection.row(of: id.rawValue, asOf: position, in: db)
+        let found: Result<MailboxStatusRow, SyncLedgerError> = try read(asOf: cutoff) { db, position in
+            if let row = try MailboxStatusProjection.row(of: reference, asOf: position, in: db) {
+                if environment == nil || row.environment == environment { return .success(row) }
+            } else if try MailboxStatusProjection.row(of: reference, asOf: nil, in: db) != nil {
+                return .failure(.notFound("mailbox \(reference) did not exist at \(cutoff)"))
+            }
+            let rows = try MailboxStatusProjection.rows(named: reference, asOf: position, environment: environment, in: db)
+            guard rows.count <= 1 else {
+                return .failure(.invalidInput("\(reference) names \(rows.count) mailboxes (\(rows.map(\.mailbox).joined(separator: ", "))): use --env or the mailbox id"))
+            }
+            guard let row = rows.first else {
+                return .failure(.notFound("no mailbox \(reference)\(environment.map { " in \($0)" } ?? "") at \(cutoff)"))
+            }
+            return .success(row)
         }
-        guard let row else { throw .notFound("mailbox \(reference) did not exist at \(cutoff)") }
-        return row
+        return try found.get()
     }
 
     /// Alerts as of `cutoff`, on one wall (`mailbox:ID` or `user:UPN`) or all.

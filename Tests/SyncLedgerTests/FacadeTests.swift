@@ -95,7 +95,10 @@ struct FacadeTests {
             #expect(try f.ledger.alerts(asOf: at) == then.alerts, "alerts at \(then.head)")
             #expect(try f.ledger.audit(asOf: at) == then.audit, "audit trail at \(then.head)")
             #expect(try f.ledger.decisionState(asOf: at) == then.state, "decision state at \(then.head)")
-            for row in then.grid { #expect(try f.ledger.mailbox(row.mailbox, asOf: at) == row, "\(row.mailbox) at \(then.head)") }
+            for row in then.grid {
+                #expect(try f.ledger.mailbox(row.mailbox, asOf: at) == row, "\(row.mailbox) at \(then.head)")
+                #expect(try f.ledger.mailbox(row.emailAddress.uppercased(), asOf: at) == row, "\(row.emailAddress) at \(then.head)")
+            }
             // An instant resolves to the last position recorded at or before it.
             #expect(try f.ledger.position(of: .instant(then.instant)) == then.head)
             #expect(try f.ledger.mailboxStatus(asOf: .instant(then.instant)) == then.grid)
