@@ -116,7 +116,12 @@ extension Projection {
 
 /// The primary-key columns of `table`, in key order.
 func primaryKey(of table: String, in db: Connection) throws -> [String] {
-    let statement = try db.prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk")
+    try columnNames(of: table, in: db, where: "pk > 0 ORDER BY pk")
+}
+
+/// The names of `table`'s columns that meet `filter` (over `pragma_table_info`), in its order.
+func columnNames(of table: String, in db: Connection, where filter: String = "1 ORDER BY cid") throws -> [String] {
+    let statement = try db.prepare("SELECT name FROM pragma_table_info(?) WHERE \(filter)")
     try statement.bind([.text(table)])
     var columns: [String] = []
     while try statement.step() { columns.append(statement.text(at: 0)) }

@@ -316,12 +316,4 @@ public struct ProjectionRunner: Sendable {
             }
         }
     }
-
-    func columnNames(of table: String, in db: Connection) throws -> [String] {
-        let statement = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid")
-        try statement.bind([.text(table)])
-        var names: [String] = []
-        while try statement.step() { names.append(statement.text(at: 0)) }
-        return names
-    }
 }

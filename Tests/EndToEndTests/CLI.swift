@@ -13,6 +13,22 @@ struct CLI {
 
     func cleanUp() { try? FileManager.default.removeItem(at: folder) }
 
+    /// A CLI on a fresh ledger after running `lines`, each of which must succeed.
+    static func seeded(_ lines: [String]) throws -> CLI {
+        let cli = CLI()
+        for line in lines {
+            let result = try cli.run(line)
+            guard result.status == 0 else { throw Failed(line: line, status: result.status, stderr: result.stderr) }
+        }
+        return cli
+    }
+
+    /// A seeding command that did not succeed.
+    struct Failed: Error, CustomStringConvertible {
+        var line: String, status: Int32, stderr: String
+        var description: String { "\(line) exited \(status): \(stderr)" }
+    }
+
     /// The binary, built beside the test bundle.
     static var binary: URL {
         let buildFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -7,19 +7,14 @@ import Testing
 struct EndToEndTests {
     /// A ledger with a tenant, an environment and a few users.
     func seeded() throws -> CLI {
-        let cli = CLI()
-        for line in [
+        try CLI.seeded([
             "tenant create Contoso --admin gabriela@contoso.com --display-name Gabriela",
             "env provision contoso-prod --as gabriela@contoso.com",
             "directory add-user sam@contoso.com --as gabriela@contoso.com",
             "directory add-user alice@contoso.com --as gabriela@contoso.com",
             "role assign 'System Administrator' --user sam@contoso.com --as gabriela@contoso.com",
             "exchange add-mailbox alice@contoso.com --as gabriela@contoso.com",
-        ] {
-            let result = try cli.run(line)
-            #expect(result.status == 0, "\(line): \(result.stderr)")
-        }
-        return cli
+        ])
     }
 
     @Test func theBinaryIsBuilt() {

@@ -9,19 +9,14 @@ import Testing
 @Suite("syncledger log: verification that only reads", .serialized)
 struct ReadOnlyVerifyTests {
     func seeded() throws -> CLI {
-        let cli = CLI()
-        for line in [
+        try CLI.seeded([
             "tenant create Contoso --admin gabriela@contoso.com --display-name Gabriela",
             "env provision contoso-prod --as gabriela@contoso.com",
             "directory add-user alice@contoso.com --as gabriela@contoso.com",
             "exchange add-mailbox alice@contoso.com --as gabriela@contoso.com",
             "mailbox approve alice@contoso.com --as gabriela@contoso.com",
             "mailbox test-enable alice@contoso.com --as gabriela@contoso.com",
-        ] {
-            let result = try cli.run(line)
-            #expect(result.status == 0, "\(line): \(result.stderr)")
-        }
-        return cli
+        ])
     }
 
     /// The SHA-256 of a file's bytes, or nil when there is no file.

@@ -32,19 +32,7 @@ struct FacadeTests {
             seen.append(Seen(head: try f.ledger.head().position, instant: f.clock.now, grid: try f.ledger.mailboxStatus(),
                              alerts: try f.ledger.alerts(), audit: try f.ledger.audit(), state: try f.ledger.decisionState(), dumps: try f.dumps()))
         }
-        try step(.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), by: C.gabriela)
-        try step(.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!, exchangeProfile: C.exchangeProfile)), by: C.gabriela)
-        for (upn, name) in [(C.sam, "Sam"), (C.erin, "Erin"), (C.alice, "Alice"), (C.dana, "Dana")] {
-            try step(.addUser(upn, displayName: name, environment: C.environment), by: C.gabriela)
-        }
-        try step(.grantAdminRole(C.erin, .exchangeAdmin), by: C.gabriela)
-        try step(.assignRole(C.environment, .systemAdministrator, .user(C.sam)), by: C.gabriela)
-        try step(.assignRole(C.environment, .systemAdministrator, .user(C.dana)), by: C.gabriela)
-        try step(.assignRole(C.environment, .delegatedMailboxApprover, .user(C.dana)), by: C.gabriela)
-        try step(.assignRole(C.environment, .basicUser, .user(C.alice)), by: C.gabriela)
-        for upn in [C.gabriela, C.sam, C.erin, C.alice, C.dana] {
-            try step(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil), by: C.gabriela)
-        }
+        for (command, actor) in Fixture.world { try step(command, by: actor) }
         try step(.approveEmail(C.mailbox(C.alice)), by: C.sam)                           // denied
         try step(.approveEmail(C.mailbox(C.alice)), by: C.gabriela)
         try step(.createProfile("second", C.environment, ProfileSettings(name: "Second", serverType: .exchangeOnline, authentication: .serverToServer, owner: C.sam), setAsDefault: true), by: C.sam)

@@ -34,21 +34,31 @@ struct Fixture {
         try ledger.execute(command, as: .user(actor), source: source)
     }
 
-    /// The Contoso world of SyncLedgerTesting, executed through the facade.
-    func buildWorld() throws {
-        try run(.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), by: C.gabriela)
-        try run(.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!, exchangeProfile: C.exchangeProfile)), by: C.gabriela)
+    /// The commands that build the Contoso world of SyncLedgerTesting, with their actors.
+    static let world: [(Command, UserPrincipalName)] = {
+        var commands: [(Command, UserPrincipalName)] = [
+            (.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), C.gabriela),
+            (.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!, exchangeProfile: C.exchangeProfile)), C.gabriela),
+        ]
         for (upn, name) in [(C.sam, "Sam"), (C.erin, "Erin"), (C.alice, "Alice"), (C.dana, "Dana")] {
-            try run(.addUser(upn, displayName: name, environment: C.environment), by: C.gabriela)
+            commands.append((.addUser(upn, displayName: name, environment: C.environment), C.gabriela))
         }
-        try run(.grantAdminRole(C.erin, .exchangeAdmin), by: C.gabriela)
-        try run(.assignRole(C.environment, .systemAdministrator, .user(C.sam)), by: C.gabriela)
-        try run(.assignRole(C.environment, .systemAdministrator, .user(C.dana)), by: C.gabriela)
-        try run(.assignRole(C.environment, .delegatedMailboxApprover, .user(C.dana)), by: C.gabriela)
-        try run(.assignRole(C.environment, .basicUser, .user(C.alice)), by: C.gabriela)
+        commands += [
+            (.grantAdminRole(C.erin, .exchangeAdmin), C.gabriela),
+            (.assignRole(C.environment, .systemAdministrator, .user(C.sam)), C.gabriela),
+            (.assignRole(C.environment, .systemAdministrator, .user(C.dana)), C.gabriela),
+            (.assignRole(C.environment, .delegatedMailboxApprover, .user(C.dana)), C.gabriela),
+            (.assignRole(C.environment, .basicUser, .user(C.alice)), C.gabriela),
+        ]
         for upn in [C.gabriela, C.sam, C.erin, C.alice, C.dana] {
-            try run(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil), by: C.gabriela)
+            commands.append((.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil), C.gabriela))
         }
+        return commands
+    }()
+
+    /// The Contoso world, executed through the facade.
+    func buildWorld() throws {
+        for (command, actor) in Self.world { try run(command, by: actor) }
     }
 
     /// Every projection's tables as stored in the file.
