@@ -46,6 +46,12 @@ public final class DecisionStateProjection: Projection {
     /// The state at `position` on `db`, whose decision-state rows must be at
     /// that position (inline, or caught up): from memory when this projection
     /// last wrote that position on that connection, else loaded from the rows.
+    /// Whether this projection wrote (or loaded) the state at `position` on
+    /// `db` itself: then no other writer has moved the log since.
+    public func isCached(at position: Int64, in db: Connection) -> Bool {
+        cache.withLock { $0.map { $0.connection == ObjectIdentifier(db) && $0.position == position } ?? false }
+    }
+
     public func state(at position: Int64, in db: Connection) throws -> SyncState {
         let id = ObjectIdentifier(db)
         if let cached = cache.withLock({ $0 }), cached.connection == id, cached.position == position { return cached.state }

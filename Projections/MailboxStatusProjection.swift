@@ -171,16 +171,8 @@ public struct MailboxStatusProjection: Projection {
     /// it did not exist then.
     public static func row(of mailbox: String, asOf position: Int64?, in db: Connection) throws -> MailboxStatusRow? {
         let key: [SQLiteValue] = [.text(mailbox)]
-        if let position {
-            let statement = try db.statement("""
-                SELECT \((table.key + table.columns).map(\.name).joined(separator: ", ")), valid_from FROM \(table.history)
-                WHERE mailbox_id = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1
-                """)
-            defer { statement.reset() }
-            try statement.bind(key + [.integer(position)])
-            return try statement.step() ? MailboxStatusRow(statement) : nil
-        }
-        return try table.current(key, in: db).map { MailboxStatusRow(key: key, values: $0.values, validFrom: $0.validFrom) }
+        let found = try position.map { try table.version(of: key, asOf: $0, in: db) } ?? table.current(key, in: db)
+        return found.map { MailboxStatusRow(key: key, values: $0.values, validFrom: $0.validFrom) }
     }
 
     /// The label of each column as a person reads it in the audit trail and

@@ -56,7 +56,7 @@ public struct VersionedTable: Sendable {
 
     /// The text of every statement a versioned table runs, composed once per table.
     struct SQL: Sendable {
-        let current, closeVersion, replaceVersion, insertVersion, updateCurrent, insertCurrent, versionsAtOrBefore, lastTwo: String
+        let current, closeVersion, replaceVersion, insertVersion, updateCurrent, insertCurrent, lastTwo: String
 
         init(name: String, key: [String], columns: [String]) {
             let history = "\(name)_history"
@@ -70,7 +70,6 @@ public struct VersionedTable: Sendable {
             insertVersion = "INSERT INTO \(history)(\(all), valid_from, valid_to) VALUES (\(marks), NULL)"
             updateCurrent = "UPDATE \(name) SET \(assignments), valid_from = ? WHERE \(match)"
             insertCurrent = "INSERT INTO \(name)(\(all), valid_from) VALUES (\(marks))"
-            versionsAtOrBefore = "SELECT \(values) FROM \(history) WHERE \(match) AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1"
             lastTwo = "SELECT valid_from, \(values) FROM \(history) WHERE \(match) AND valid_from <= ? ORDER BY valid_from DESC LIMIT 2"
         }
     }
@@ -150,13 +149,19 @@ public struct VersionedTable: Sendable {
     // MARK: Reading
 
     /// The value columns of `key` as of `position` (its newest version with
-    /// `valid_from <= position`), or `nil` when the key had no row then.
-    public func values(of key: [SQLiteValue], asOf position: Int64, in db: Connection) throws -> [SQLiteValue]? {
-        let statement = try db.statement(sql.versionsAtOrBefore)
+    /// `valid_from <= position`) and that version's `valid_from`, or `nil`
+    /// when the key had no row then.
+    public func version(of key: [SQLiteValue], asOf position: Int64, in db: Connection) throws -> (values: [SQLiteValue], validFrom: Int64)? {
+        let statement = try db.statement(sql.lastTwo)
         defer { statement.reset() }
         try statement.bind(key + [.integer(position)])
         guard try statement.step() else { return nil }
-        return (0..<Int32(columns.count)).map { statement.value(at: $0) }
+        return ((1...Int32(columns.count)).map { statement.value(at: $0) }, statement.int64(at: 0))
+    }
+
+    /// The value columns of `key` as of `position`, or `nil` when the key had no row then.
+    public func values(of key: [SQLiteValue], asOf position: Int64, in db: Connection) throws -> [SQLiteValue]? {
+        try version(of: key, asOf: position, in: db)?.values
     }
 
     /// The versions of `key` an event at `position` replaced and made: the
@@ -187,28 +192,29 @@ public struct VersionedTable: Sendable {
     ///   - orderBy: The order, over `h.` columns; the key order by default.
     public func forEachRow(asOf position: Int64?, where filter: String? = nil, _ arguments: [SQLiteValue] = [], orderBy: String? = nil,
                            in db: Connection, _ body: (Statement) throws -> Void) throws {
-        // The as-of form walks the current table in key order: ordering by its keys needs no sort.
-        let order = orderBy ?? key.map { "\(position == nil ? "h" : "c").\($0.name)" }.joined(separator: ", ")
-        let select = (key + columns).map { "h.\($0.name)" }.joined(separator: ", ") + ", h.valid_from"
-        let sql: String
-        if position == nil {
-            sql = "SELECT \(select) FROM \(name) AS h \(filter.map { "WHERE \($0)" } ?? "") ORDER BY \(order)"
-        } else {
-            let join = key.map { "h.\($0.name) = c.\($0.name)" }.joined(separator: " AND ")
-            let inner = key.map { "x.\($0.name) = c.\($0.name)" }.joined(separator: " AND ")
-            sql = """
-                SELECT \(select)
-                FROM \(name) AS c CROSS JOIN \(history) AS h
-                  ON \(join) AND h.valid_from = (SELECT x.valid_from FROM \(history) AS x
-                                                 WHERE \(inner) AND x.valid_from <= ?1 ORDER BY x.valid_from DESC LIMIT 1)
-                \(filter.map { "WHERE \($0)" } ?? "")
-                ORDER BY \(order)
-                """
-        }
-        let statement = try db.statement(sql)
+        let statement = try db.statement(rowsSQL(asOf: position != nil, where: filter, orderBy: orderBy))
         defer { statement.reset() }
         try statement.bind(position.map { [.integer($0)] + arguments } ?? arguments)
         while try statement.step() { try body(statement) }
+    }
+
+    /// The statement ``forEachRow(asOf:where:_:orderBy:in:_:)`` runs: the
+    /// current rows, or (`asOf`) each key's version in force at position `?1`.
+    public func rowsSQL(asOf: Bool, where filter: String? = nil, orderBy: String? = nil) -> String {
+        // The as-of form walks the current table in key order: ordering by its keys needs no sort.
+        let order = orderBy ?? key.map { "\(asOf ? "c" : "h").\($0.name)" }.joined(separator: ", ")
+        let select = (key + columns).map { "h.\($0.name)" }.joined(separator: ", ") + ", h.valid_from"
+        guard asOf else { return "SELECT \(select) FROM \(name) AS h \(filter.map { "WHERE \($0)" } ?? "") ORDER BY \(order)" }
+        let join = key.map { "h.\($0.name) = c.\($0.name)" }.joined(separator: " AND ")
+        let inner = key.map { "x.\($0.name) = c.\($0.name)" }.joined(separator: " AND ")
+        return """
+            SELECT \(select)
+            FROM \(name) AS c CROSS JOIN \(history) AS h
+              ON \(join) AND h.valid_from = (SELECT x.valid_from FROM \(history) AS x
+                                             WHERE \(inner) AND x.valid_from <= ?1 ORDER BY x.valid_from DESC LIMIT 1)
+            \(filter.map { "WHERE \($0)" } ?? "")
+            ORDER BY \(order)
+            """
     }
 
     /// Every version of `key` up to `position`, oldest first: (valid_from, values).
@@ -231,12 +237,4 @@ extension Connection {
         while try statement.step() {}
     }
 
-    /// The first column of the first row of a query with an array of arguments.
-    func scalar(_ sql: String, arguments: [SQLiteValue]) throws(SQLiteError) -> SQLiteValue? {
-        let statement = try statement(sql)
-        defer { statement.reset() }
-        try statement.bind(arguments)
-        guard try statement.step() else { return nil }
-        return statement.value(at: 0)
-    }
 }

@@ -29,7 +29,11 @@ public enum Cutoff: Hashable, Sendable, CustomStringConvertible {
     /// beyond the head; an instant is resolved through the index on
     /// `recorded_at`).
     func resolve(in db: Connection) throws -> Position {
-        let head = try db.headPosition()
+        try resolve(in: db, head: try db.headPosition())
+    }
+
+    /// The same, with the head already read.
+    func resolve(in db: Connection, head: Position) throws -> Position {
         switch self {
         case .latest: return head
         case .position(let position): return min(position, head)
@@ -54,8 +58,9 @@ extension SyncLedger {
         do {
             return try log.withReadTransaction { db in
                 if cutoff == .latest { return try body(db, nil) }
-                let position = try cutoff.resolve(in: db)
-                return try body(db, position == (try db.headPosition()) ? nil : position.rawValue)
+                let head = try db.headPosition()
+                let position = try cutoff.resolve(in: db, head: head)
+                return try body(db, position == head ? nil : position.rawValue)
             }
         } catch {
             throw SyncLedgerError.wrap(error)

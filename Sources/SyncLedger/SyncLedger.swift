@@ -52,8 +52,8 @@ public final class SyncLedger: Sendable {
             self.progress = progress
         }
 
-        /// Options for reading evidence: read-only, never created.
-        public static var readOnly: Options { Options(createIfMissing: false, readOnly: true) }
+        /// Options for examining evidence: read-only, never created.
+        public static var evidence: Options { Options(createIfMissing: false, readOnly: true) }
 
         var log: EventLog.Options {
             EventLog.Options(durability: durability == .full ? .full : .normal, createIfMissing: createIfMissing, readOnly: readOnly, clock: ambient.now)
@@ -176,7 +176,10 @@ public final class SyncLedger: Sendable {
              _ make: (NameResolver) throws -> Command) throws -> Result<Execution, SyncLedgerError> {
         let db = tx.connection
         let head = try tx.head().position
-        if try runner.isBehind(head, in: db) { try runner.catchUp(in: db, through: head, events: tx.events) }
+        // Only when another writer moved the log since this ledger's last command can a projection lag behind it.
+        if !runner.decisionState.isCached(at: head.rawValue, in: db), try runner.isBehind(head, in: db) {
+            try runner.catchUp(in: db, through: head, events: tx.events)
+        }
         if let earlier = try earlierOutcome(of: ids.commandID, in: tx) { return earlier }
         let now = (instant ?? options.ambient.now()).truncatedToMilliseconds
         // The state is read once; its scope ends before the projections fold

@@ -178,11 +178,11 @@ print("explain one field of one mailbox: \(steps) steps in \(ms(explainTime)) ms
 // walk half the table for naive interval predicates).
 let log = try EventLog.open(at: path, options: .init(readOnly: true))
 let plan = try log.withReadTransaction { db -> String in
-    var sql = ""
-    try MailboxStatusProjection.table.forEachRow(asOf: last / 2, in: db) { _ in }   // warms the statement cache
-    let statement = try db.prepare("EXPLAIN QUERY PLAN SELECT h.mailbox_id FROM mailbox_status AS c CROSS JOIN mailbox_status_history AS h ON h.mailbox_id = c.mailbox_id AND h.valid_from = (SELECT x.valid_from FROM mailbox_status_history AS x WHERE x.mailbox_id = c.mailbox_id AND x.valid_from <= ?1 ORDER BY x.valid_from DESC LIMIT 1) ORDER BY c.mailbox_id")
-    while try statement.step() { sql += "  " + statement.text(at: 3) + "\n" }
-    return sql
+    var plan = ""
+    let statement = try db.prepare("EXPLAIN QUERY PLAN " + MailboxStatusProjection.table.rowsSQL(asOf: true))
+    try statement.bind([.integer(last / 2)])
+    while try statement.step() { plan += "  " + statement.text(at: 3) + "\n" }
+    return plan
 }
 print("query plan of the grid as of N:\n\(plan)", terminator: "")
 let versions = try log.withReadTransaction { db in try db.scalar("SELECT count(*) FROM mailbox_status_history")?.int64 ?? 0 }

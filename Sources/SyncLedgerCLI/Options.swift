@@ -31,7 +31,7 @@ struct StoreOptions: ParsableArguments {
     /// Opens the ledger read-only for examining evidence: nothing is created,
     /// caught up or written, and event types this binary does not know are fine.
     func openReadOnly() throws -> SyncLedger {
-        try reportingFailure(json: json) { try SyncLedger.open(at: db, options: .readOnly) }
+        try reportingFailure(json: json) { try SyncLedger.open(at: db, options: .evidence) }
     }
 }
 
