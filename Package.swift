@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Projections", dependencies: ["EventLog", "SQLite", "ServerSideSync"], path: "Projections", swiftSettings: strict),
         .target(
             name: "SyncLedger",
-            dependencies: ["EventLog", "Projections", "ServerSideSync", "SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["EventLog", "Projections", "ServerSideSync", "SQLite"],
             path: "Sources/SyncLedger",
             swiftSettings: strict
         ),

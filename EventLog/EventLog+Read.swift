@@ -26,8 +26,10 @@ extension Statement {
     /// Reads a ``RecordedEvent`` from a row selected with `eventColumns`.
     func recordedEvent() throws(SQLiteError) -> RecordedEvent {
         let idText = text(at: 3)
-        guard let id = UUID(uuidString: idText) else {
-            throw SQLiteError(code: .corrupt, message: "event at position \(int64(at: 0)) has a malformed id \(idText)", sql: sql)
+        // Only the canonical (lower-case) spelling is an id: the hash does not
+        // cover the id's letter case, so any other spelling is an edit.
+        guard idText.utf8.count == 36, !idText.utf8.contains(where: { $0 >= 65 && $0 <= 90 }), let id = UUID(uuidString: idText) else {
+            throw SQLiteError(code: .corrupt, message: "event at position \(int64(at: 0)) has a malformed or non-canonical id \(idText)", sql: sql)
         }
         return RecordedEvent(
             position: Position(int64(at: 0)), stream: StreamID(text(at: 1)), streamVersion: StreamVersion(int64(at: 2)),

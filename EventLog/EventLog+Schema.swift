@@ -27,6 +27,24 @@ extension EventLog {
             """,
     ]
 
+    /// The triggers that make the ledger's mode a fact of its creation: one
+    /// row at most, written before the first event, never changed or removed.
+    static let modeTriggerSQL: [String: String] = [
+        "ledger_mode_set_once": """
+            CREATE TRIGGER ledger_mode_set_once BEFORE INSERT ON ledger_mode
+            WHEN (SELECT count(*) FROM ledger_mode) > 0 OR (SELECT count(*) FROM events) > 0
+            BEGIN SELECT RAISE(ABORT, 'the ledger mode is set once, when the ledger is created'); END
+            """,
+        "ledger_mode_no_update": """
+            CREATE TRIGGER ledger_mode_no_update BEFORE UPDATE ON ledger_mode
+            BEGIN SELECT RAISE(ABORT, 'the ledger mode cannot change'); END
+            """,
+        "ledger_mode_no_delete": """
+            CREATE TRIGGER ledger_mode_no_delete BEFORE DELETE ON ledger_mode
+            BEGIN SELECT RAISE(ABORT, 'the ledger mode cannot change'); END
+            """,
+    ]
+
     /// The log's schema migrations. Never edit a shipped one; add a new one.
     static let migrator: Migrator = {
         var migrator = Migrator(table: "eventlog_migrations")
@@ -55,6 +73,14 @@ extension EventLog {
                 """)
             for name in triggerSQL.keys.sorted() {
                 try db.execute(triggerSQL[name]!)
+            }
+        }
+        // The ledger's mode: no row = a real ledger; 'simulation' = created for
+        // training and tests, where decision times may be pinned.
+        migrator.register("2-ledger-mode") { db in
+            try db.execute("CREATE TABLE ledger_mode (mode TEXT NOT NULL CHECK (mode IN ('simulation'))) STRICT")
+            for name in modeTriggerSQL.keys.sorted() {
+                try db.execute(modeTriggerSQL[name]!)
             }
         }
         return migrator

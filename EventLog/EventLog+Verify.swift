@@ -109,15 +109,14 @@ extension EventLog {
         var lastHead = LogHead(position: expectedPosition, hash: previousHash, recordedAtMicroseconds: anchor == nil ? nil : previousTime)
         while true {
             let cursor = expectedPosition
-            let rows: [VerifyRow]
-            do {
-                rows = try read { try $0.verifyPage(after: cursor, limit: Self.defaultPageSize) }
-            } catch let error as SQLiteError where error.code == .corrupt {
-                return .broken(at: cursor.next, reason: .unreadable(reason: error.message))
-            }
-            if rows.isEmpty { break }
-            for row in rows {
-                let event = row.event
+            let page = try read { try $0.verifyPage(after: cursor, limit: Self.defaultPageSize) }
+            if page.rows.isEmpty && page.unreadable == nil { break }
+            for row in page.rows {
+                let event: RecordedEvent
+                switch row.event {
+                case .success(let decoded): event = decoded
+                case .failure(let error): return .broken(at: row.position, reason: .unreadable(reason: error.message))
+                }
                 expectedPosition = expectedPosition.next
                 if event.position != expectedPosition {
                     return .broken(at: expectedPosition, reason: .missingPosition(found: event.position))
@@ -139,10 +138,12 @@ extension EventLog {
                 count += 1
                 lastHead = LogHead(position: event.position, hash: event.hash, recordedAtMicroseconds: event.recordedAtMicroseconds)
             }
+            // SQLite could not step past a damaged page: the first position not read is the one named.
+            if let error = page.unreadable { return .broken(at: expectedPosition.next, reason: .unreadable(reason: error.message)) }
             progress?(expectedPosition)
         }
         // The chain is sound; now check nothing lets the next change slip in.
-        for (name, sql) in Self.triggerSQL.sorted(by: { $0.key < $1.key }) {
+        for (name, sql) in Self.triggerSQL.merging(Self.modeTriggerSQL, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
             let stored = try read { try $0.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", .text(name))?.string }
             if stored != sql { return .broken(at: .origin, reason: .missingTrigger(name: name)) }
         }
@@ -153,25 +154,46 @@ extension EventLog {
     }
 }
 
-/// One row as verify reads it: the event plus SQLite's JSON verdicts.
+/// One row as verify reads it: its position, the event (or why it could not
+/// be decoded), and SQLite's JSON verdicts.
 struct VerifyRow {
-    var event: RecordedEvent
+    var position: Position
+    var event: Result<RecordedEvent, SQLiteError>
     var dataIsJSON: Bool
     var metadataIsJSON: Bool
 }
 
+/// A page of rows, and the error that stopped SQLite stepping further (a
+/// damaged database page), if any.
+struct VerifyPage {
+    var rows: [VerifyRow] = []
+    var unreadable: SQLiteError?
+}
+
 extension Connection {
-    func verifyPage(after: Position, limit: Int) throws(SQLiteError) -> [VerifyRow] {
+    /// Reads up to `limit` rows after `after`. A row that cannot be decoded is
+    /// returned as a failure at its own position; an error while stepping ends
+    /// the page with the rows read so far, so verify names the exact position.
+    func verifyPage(after: Position, limit: Int) throws(SQLiteError) -> VerifyPage {
         let statement = try statement("""
             SELECT \(eventColumns), json_valid(data), json_valid(metadata)
             FROM events WHERE position > ? ORDER BY position LIMIT ?
             """)
         defer { statement.reset() }
         try statement.bind([.integer(after.rawValue), .int(limit)])
-        var rows: [VerifyRow] = []
-        while try statement.step() {
-            rows.append(VerifyRow(event: try statement.recordedEvent(), dataIsJSON: statement.int64(at: 11) == 1, metadataIsJSON: statement.int64(at: 12) == 1))
+        var page = VerifyPage()
+        while true {
+            do {
+                guard try statement.step() else { break }
+            } catch {
+                page.unreadable = error
+                break
+            }
+            let event: Result<RecordedEvent, SQLiteError>
+            do { event = .success(try statement.recordedEvent()) } catch { event = .failure(error) }
+            page.rows.append(VerifyRow(position: Position(statement.int64(at: 0)), event: event,
+                                       dataIsJSON: statement.int64(at: 11) == 1, metadataIsJSON: statement.int64(at: 12) == 1))
         }
-        return rows
+        return page
     }
 }

@@ -37,8 +37,9 @@ public final class EventLog: Sendable {
 
         /// Durability of commits; `.full` unless the caller asks otherwise.
         public var durability: Durability = .full
-        /// How long a write waits for another connection's lock.
-        public var busyTimeout: Duration = .seconds(5)
+        /// How long a statement waits, in all, for another connection's lock
+        /// (in jittered steps) before failing with `SQLITE_BUSY`.
+        public var busyTimeout: Duration = .seconds(30)
         /// Whether a missing file is created. An existing file is never re-created.
         public var createIfMissing = true
         /// The clock that stamps `recorded_at`. Injected so tests pin time.
@@ -48,49 +49,88 @@ public final class EventLog: Sendable {
         /// exporting evidence, and for reading a file this binary may not
         /// fully understand.
         public var readOnly = false
+        /// Create a missing file as a simulation ledger (recorded in the file,
+        /// once, at creation). Ignored when the file exists.
+        public var simulation = false
 
-        public init(durability: Durability = .full, busyTimeout: Duration = .seconds(5),
-                    createIfMissing: Bool = true, readOnly: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }) {
+        public init(durability: Durability = .full, busyTimeout: Duration = .seconds(30),
+                    createIfMissing: Bool = true, readOnly: Bool = false, simulation: Bool = false,
+                    clock: @escaping @Sendable () -> Date = { Date() }) {
             self.durability = durability
             self.busyTimeout = busyTimeout
             self.createIfMissing = createIfMissing
             self.readOnly = readOnly
+            self.simulation = simulation
             self.clock = clock
         }
     }
 
     /// The path of the log file.
     public let path: String
+    /// Whether the file was created as a simulation ledger (for training and
+    /// tests): the only kind on which decision times may be pinned.
+    public let isSimulation: Bool
     let options: Options
     let writer: Mutex<Connection>
     let reader: Mutex<Connection>
 
-    private init(path: String, options: Options, writer: consuming sending Connection, reader: consuming sending Connection) {
+    private init(path: String, options: Options, isSimulation: Bool, writer: consuming sending Connection, reader: consuming sending Connection) {
         self.path = path
+        self.isSimulation = isSimulation
         self.options = options
         self.writer = Mutex(writer)
         self.reader = Mutex(reader)
     }
 
+    /// Closes the reader, then moves what the WAL holds into the main file when the log is released,
+    /// so the main file alone is a complete copy of every committed event (a
+    /// plain `cp` of it is not an empty ledger). Passive: it never waits for
+    /// another process's reader, and a failure changes nothing (the WAL stays
+    /// valid and SQLite replays it on the next open).
+    deinit {
+        // The read-only connection closes first, so the writer is the last
+        // connection of this process and its close may remove the -wal.
+        reader.withLock { db in db.close() }
+        guard !options.readOnly else { return }
+        writer.withLock { db in db.checkpointPassively() }
+    }
+
     /// Opens the log at `path`, creating it when no file exists there.
     ///
+    /// A new log is created atomically: it is built and initialised under a
+    /// temporary name in the same folder (application id, WAL mode, schema),
+    /// closed, and only then linked to `path` — so a crash at any moment
+    /// leaves either no file at `path` or a complete, empty log, never a
+    /// half-made file that every later command would refuse. When two
+    /// processes create the same path at once, one link wins and the other
+    /// opens the winner's file. A crash may leave a `.<name>.creating-<uuid>`
+    /// file behind; it is never opened and can be deleted.
+    ///
     /// An existing file must already be a SyncLedger log: an empty file, a file
-    /// that is not SQLite, an SQLite database of another application, or a log
-    /// written by a newer SyncLedger is refused with a typed error and left
-    /// untouched.
+    /// that is not SQLite, an SQLite database of another application, a file
+    /// with the application id but no log tables (e.g. the main file copied
+    /// without its `-wal`), or a log written by a newer SyncLedger is refused
+    /// with a typed error and left untouched.
     ///
     /// - Throws: ``OpenError``.
     public static func open(at path: String, options: Options = Options()) throws(OpenError) -> EventLog {
-        let existed = FileManager.default.fileExists(atPath: path)
+        guard !path.isEmpty else { throw .notAnEventLog(path: "''", reason: "the path is empty") }
+        var existed = FileManager.default.fileExists(atPath: path)
         if !existed && (!options.createIfMissing || options.readOnly) { throw .missing(path: path) }
-        if existed {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            if size == 0 { throw .notAnEventLog(path: path, reason: "the file is empty") }
+        if !existed {
+            try create(at: path, options: options)
+            existed = true
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .notAnEventLog(path: path, reason: "it is a directory")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if size == 0 { throw .notAnEventLog(path: path, reason: "the file is empty") }
         if options.readOnly { return try openReadOnly(at: path, options: options) }
         do {
-            let writer = try Connection(path: path, mode: existed ? .readWrite : .readWriteCreate, busyTimeout: options.busyTimeout)
-            try claimOrCheck(writer, path: path, created: !existed)
+            let writer = try Connection(path: path, mode: .readWrite, busyTimeout: options.busyTimeout)
+            try check(writer, path: path)
             try configure(writer, options: options)
             do {
                 try migrator.migrate(writer)
@@ -99,13 +139,54 @@ public final class EventLog: Sendable {
             }
             let reader = try Connection(path: path, mode: .readOnly, busyTimeout: options.busyTimeout)
             try reader.execute("PRAGMA query_only = ON")
-            return EventLog(path: path, options: options, writer: writer, reader: reader)
+            let simulation = try isSimulation(reader)
+            return EventLog(path: path, options: options, isSimulation: simulation, writer: writer, reader: reader)
         } catch let error as OpenError {
             throw error
         } catch let error as SQLiteError {
             if error.primaryCode == .notADatabase {
                 throw .notAnEventLog(path: path, reason: "not an SQLite database")
             }
+            throw .storage(error)
+        } catch {
+            throw .storage(SQLiteError(code: .error, message: "\(error)"))
+        }
+    }
+
+    /// Builds a new, empty log under a temporary name beside `path` and links
+    /// it into place; if another process linked its own first, keeps theirs.
+    private static func create(at path: String, options: Options) throws(OpenError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).creating-\(UUID().uuidString.lowercased())").path
+        defer {
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        }
+        do {
+            do {
+                let db = try Connection(path: temporary, mode: .readWriteCreate, busyTimeout: options.busyTimeout)
+                try db.execute("PRAGMA application_id = \(applicationID)")
+                try configure(db, options: options)
+                try migrator.migrate(db)
+                if options.simulation { try db.execute("INSERT INTO ledger_mode(mode) VALUES ('simulation')") }
+                // Closing the only connection checkpoints the WAL into the file.
+            }
+            syncToDisk(temporary)
+            if link(temporary, path) != 0 {
+                let error = errno
+                if error == EEXIST { return }  // another process created it first: open theirs
+                if error == EPERM || error == ENOTSUP || error == EXDEV {
+                    // A file system without hard links: rename, unless the path appeared meanwhile.
+                    guard !FileManager.default.fileExists(atPath: path) else { return }
+                    guard rename(temporary, path) == 0 else { throw SQLiteError(code: .cantOpen, message: "cannot create \(path): \(String(cString: strerror(errno)))") }
+                } else {
+                    throw SQLiteError(code: .cantOpen, message: "cannot create \(path): \(String(cString: strerror(error)))")
+                }
+            }
+            syncToDisk(folder.isEmpty ? "." : folder)
+        } catch let error as OpenError {
+            throw error
+        } catch let error as SQLiteError {
             throw .storage(error)
         } catch {
             throw .storage(SQLiteError(code: .error, message: "\(error)"))
@@ -130,10 +211,12 @@ public final class EventLog: Sendable {
             let applied = try migrator.appliedIdentifiers(in: first)
             let unknown = applied.filter { !migrator.identifiers.contains($0) }
             if !unknown.isEmpty { throw OpenError.newerSchema(path: path, unknownMigrations: unknown) }
+            if applied.isEmpty { throw OpenError.noLogTables(path: path) }
             if applied.count < migrator.identifiers.count {
                 throw OpenError.olderSchema(path: path)
             }
-            return EventLog(path: path, options: options, writer: first, reader: try connection())
+            let simulation = try isSimulation(first)
+            return EventLog(path: path, options: options, isSimulation: simulation, writer: first, reader: try connection())
         } catch let error as OpenError {
             throw error
         } catch let error as SQLiteError {
@@ -144,33 +227,25 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Marks a newly created file as a SyncLedger log, or checks that an
-    /// existing file is one, before anything else writes to it.
-    private static func claimOrCheck(_ db: Connection, path: String, created: Bool) throws {
+    /// Checks that an existing file is a SyncLedger log whose schema this code
+    /// knows, before anything else writes to it (not even the journal mode).
+    private static func check(_ db: Connection, path: String) throws {
         // Reading the header fails with SQLITE_NOTADB on a file that is not SQLite.
         let id = try db.scalar("PRAGMA application_id")?.int64 ?? 0
-        if id == applicationID {
-            // Ours. Refuse a newer schema before touching anything (not even the journal mode).
-            let applied = try migrator.appliedIdentifiers(in: db)
-            let unknown = applied.filter { !migrator.identifiers.contains($0) }
-            if !unknown.isEmpty { throw OpenError.newerSchema(path: path, unknownMigrations: unknown) }
-            return
-        }
-        guard created else {
+        guard id == applicationID else {
             let reason = id == 0 ? "an SQLite database without the SyncLedger application id"
                                  : "an SQLite database of another application (application_id \(id))"
             throw OpenError.notAnEventLog(path: path, reason: reason)
         }
-        // We created the file; another process may have raced us to it.
-        try db.writeTransaction {
-            let current = try db.scalar("PRAGMA application_id")?.int64 ?? 0
-            let objects = try db.scalar("SELECT count(*) FROM sqlite_master")?.int64 ?? 0
-            if current == applicationID { return }
-            guard current == 0, objects == 0 else {
-                throw OpenError.notAnEventLog(path: path, reason: "the file was filled by another program while being created")
-            }
-            try db.execute("PRAGMA application_id = \(applicationID)")
-        }
+        let applied = try migrator.appliedIdentifiers(in: db)
+        let unknown = applied.filter { !migrator.identifiers.contains($0) }
+        if !unknown.isEmpty { throw OpenError.newerSchema(path: path, unknownMigrations: unknown) }
+        if applied.isEmpty { throw OpenError.noLogTables(path: path) }
+    }
+
+    /// Whether the file records that it was created as a simulation ledger.
+    private static func isSimulation(_ db: Connection) throws -> Bool {
+        try db.scalar("SELECT count(*) FROM ledger_mode WHERE mode = 'simulation'")?.int64 == 1
     }
 
     private static func configure(_ db: Connection, options: Options) throws {
@@ -194,4 +269,12 @@ public final class EventLog: Sendable {
     public var journalMode: String {
         get throws { try writer.withLock { db in try db.scalar("PRAGMA journal_mode")?.string ?? "" } }
     }
+}
+
+/// Flushes a file or folder to stable storage (best effort).
+func syncToDisk(_ path: String) {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return }
+    fsync(descriptor)
+    close(descriptor)
 }

@@ -15,6 +15,10 @@ public enum OpenError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Opened read-only, the file lacks schema migrations this code expects:
     /// an older SyncLedger wrote it, and a writer must open it once to upgrade it.
     case olderSchema(path: String)
+    /// The file carries SyncLedger's application id but holds no log tables:
+    /// typically the main file copied without its `-wal` file, or a file left
+    /// half-made by a SyncLedger older than atomic creation.
+    case noLogTables(path: String)
     /// SQLite could not open or prepare the file.
     case storage(SQLiteError)
 
@@ -28,6 +32,8 @@ public enum OpenError: Error, Equatable, Sendable, CustomStringConvertible {
             "no event log at \(path)"
         case .olderSchema(let path):
             "\(path) was written by an older SyncLedger; open it once for writing (any admin command) to upgrade it"
+        case .noLogTables(let path):
+            "\(path) carries the SyncLedger application id but holds no log tables — a copy of the main file taken without its -wal file? Copy ledgers with `syncledger log backup DEST`. It was left untouched"
         case .storage(let error):
             "cannot open the event log: \(error)"
         }

@@ -9,7 +9,7 @@ import SQLite
 /// `alerts_history`.
 public struct AlertsProjection: Projection {
     public let name = "alerts"
-    public let schemaVersion = 2
+    public let schemaVersion = 3
 
     /// Key: wall, code, mailbox (`''` for alerts about no mailbox).
     /// `ordinal` keeps the order alerts were first raised in within one event.
@@ -41,7 +41,8 @@ public struct AlertsProjection: Projection {
             walls += alert.recipients.map { "user:\($0.rawValue)" }
             for wall in walls {
                 let key: [SQLiteValue] = [.text(wall), .text(alert.code), .text(alert.mailbox?.rawValue ?? "")]
-                let at = SQLiteValue.text(e.recordedAtText), position = SQLiteValue.integer(e.position)
+                // The test's decision time (also the time of its retry schedule), not the append time.
+                let at = SQLiteValue.text(Timestamp.format(test.testedAt)), position = SQLiteValue.integer(e.position)
                 var values: [SQLiteValue]
                 let previous = try Self.table.current(key, in: db)
                 if let current = previous?.values {

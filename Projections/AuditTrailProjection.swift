@@ -46,7 +46,7 @@ public struct AuditFilter: Sendable {
 /// state (for every other object), so they are right for every event kind.
 public struct AuditTrailProjection: Projection {
     public let name = "audit-trail"
-    public let schemaVersion = 2
+    public let schemaVersion = 3
     public var versionedTables: [VersionedTable] { [] }
     public var appendOnlyTables: [String] { ["audit_trail"] }
     public var dependencies: [String] { ["decision-state", "mailbox-status"] }
@@ -59,7 +59,8 @@ public struct AuditTrailProjection: Projection {
         try db.execute("""
             CREATE TABLE audit_trail (
               position       INTEGER PRIMARY KEY,
-              recorded_at    TEXT NOT NULL,
+              recorded_at    TEXT NOT NULL,   -- when the log appended the event (system clock)
+              decided_at     TEXT NOT NULL,   -- when the command was decided (the domain's time; kept by replay)
               actor          TEXT NOT NULL,
               roles          TEXT NOT NULL,   -- JSON array of the roles held
               action         TEXT NOT NULL,   -- the command, e.g. mailbox.approve
@@ -94,10 +95,10 @@ public struct AuditTrailProjection: Projection {
             object = refusal.target ?? object
         }
         try db.run("""
-            INSERT INTO audit_trail(position, recorded_at, actor, roles, action, event_type, object, changes, command_id,
+            INSERT INTO audit_trail(position, recorded_at, decided_at, actor, roles, action, event_type, object, changes, command_id,
                                     correlation_id, source, outcome, refusal_code, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, .integer(e.position), .text(e.recordedAtText), .text(metadata.actor), .text(rolesJSON),
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, .integer(e.position), .text(e.recordedAtText), .text(Timestamp.format(metadata.decidedAt)), .text(metadata.actor), .text(rolesJSON),
             .text(metadata.command), .text(e.recorded.type), .text(object), .text(changesJSON),
             .text(metadata.commandID.uuidString.lowercased()), .text(metadata.correlationID.uuidString.lowercased()),
             .text(metadata.source.rawValue), .text(outcome), .optionalText(code), .optionalText(message))
@@ -165,7 +166,7 @@ public struct AuditTrailProjection: Projection {
         if filter.deniedOnly { clauses.append("outcome = 'denied'") }
         let statement = try db.prepare("""
             SELECT position, recorded_at, actor, roles, action, event_type, object, changes, command_id, correlation_id, source,
-                   outcome, refusal_code, message
+                   outcome, refusal_code, message, decided_at
             FROM audit_trail WHERE \(clauses.joined(separator: " AND ")) ORDER BY position
             """)
         try statement.bind(arguments)
@@ -178,18 +179,19 @@ public struct AuditTrailProjection: Projection {
                 roles: try decoder.decode([String].self, from: Data(s.text(at: 3).utf8)), action: s.text(at: 4), eventType: s.text(at: 5),
                 object: s.text(at: 6), changes: try decoder.decode([FieldChange].self, from: Data(s.text(at: 7).utf8)),
                 commandID: s.text(at: 8), correlationID: s.text(at: 9), source: s.text(at: 10), outcome: s.text(at: 11),
-                refusalCode: s.optionalText(at: 12), message: s.optionalText(at: 13)))
+                refusalCode: s.optionalText(at: 12), message: s.optionalText(at: 13), decidedAt: s.text(at: 14)))
         }
         return rows
     }
 
-    /// Who did what at `position`: (actor, command, event type, recorded at).
-    static func step(at position: Int64, in db: Connection) throws -> (actor: String, action: String, eventType: String, recordedAt: String)? {
-        let statement = try db.statement("SELECT actor, action, event_type, recorded_at FROM audit_trail WHERE position = ?")
+    /// Who did what at `position`: (actor, command, event type, recorded at, decided at).
+    static func step(at position: Int64, in db: Connection) throws
+        -> (actor: String, action: String, eventType: String, recordedAt: String, decidedAt: String)? {
+        let statement = try db.statement("SELECT actor, action, event_type, recorded_at, decided_at FROM audit_trail WHERE position = ?")
         defer { statement.reset() }
         try statement.bind([.integer(position)])
         guard try statement.step() else { return nil }
-        return (statement.text(at: 0), statement.text(at: 1), statement.text(at: 2), statement.text(at: 3))
+        return (statement.text(at: 0), statement.text(at: 1), statement.text(at: 2), statement.text(at: 3), statement.text(at: 4))
     }
 }
 
@@ -250,6 +252,9 @@ public struct AuditRow: Hashable, Sendable, Codable {
     public var outcome: String
     public var refusalCode: String?
     public var message: String?
+    /// When the command was decided (the domain's time; equal to the
+    /// original decision after a replay, unlike `recordedAt`).
+    public var decidedAt: String
 }
 
 /// Every command that recorded events: its id, outcome and position range.

@@ -96,7 +96,10 @@ func text(_ value: SQLiteValue) -> String? {
 /// One step in the history of a field's value.
 public struct FieldHistoryStep: Hashable, Sendable, Codable {
     public var position: Int64
+    /// When the log appended the event.
     public var recordedAt: String
+    /// When the command was decided (the domain's time).
+    public var decidedAt: String
     public var actor: String
     public var command: String
     public var eventType: String
@@ -123,7 +126,8 @@ extension ProjectionRunner {
             let value = text(version.values[index])
             guard value != current else { continue }
             let step = try AuditTrailProjection.step(at: version.validFrom, in: db)
-            steps.append(FieldHistoryStep(position: version.validFrom, recordedAt: step?.recordedAt ?? "", actor: step?.actor ?? "?",
+            steps.append(FieldHistoryStep(position: version.validFrom, recordedAt: step?.recordedAt ?? "", decidedAt: step?.decidedAt ?? "",
+                                          actor: step?.actor ?? "?",
                                           command: step?.action ?? "?", eventType: step?.eventType ?? "?", before: current, after: value))
             current = value
         }

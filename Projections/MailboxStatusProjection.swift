@@ -8,7 +8,7 @@ import SQLite
 /// system-versioned in `mailbox_status_history`.
 public struct MailboxStatusProjection: Projection {
     public let name = "mailbox-status"
-    public let schemaVersion = 2
+    public let schemaVersion = 3
 
     /// The grid's table: key `mailbox_id`; `valid_from` is the position of the
     /// event that last changed the row.
@@ -114,7 +114,9 @@ public struct MailboxStatusProjection: Projection {
         case .mailboxEmailApproved(let m):
             row.emailStatus = "Approved"
             row.approvedBy = m.approvedBy.rawValue
-            row.approvedAt = e.recordedAtText
+            // Domain times come from the decision, not the append: a replayed
+            // approval keeps the instant it was decided at.
+            row.approvedAt = Timestamp.format(try e.metadata().decidedAt)
             row.approvedByMicrosoft365Admin = m.approvedByMicrosoft365Admin
         case .mailboxEmailRejected:
             row.emailStatus = "Rejected"

@@ -25,14 +25,19 @@ public final class Connection {
     /// The path the connection was opened on.
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// The state of the busy handler (kept alive as long as the connection).
+    private let lockWait: LockWait
 
     /// Opens a connection.
     ///
     /// - Parameters:
     ///   - path: A file path, or `":memory:"` for a private in-memory database.
     ///   - mode: Whether the file may be created or written.
-    ///   - busyTimeout: How long a statement waits for another connection's lock
-    ///     before failing with `SQLITE_BUSY`.
+    ///   - busyTimeout: How long a statement waits, in all, for another
+    ///     connection's lock before failing with `SQLITE_BUSY`. While it waits
+    ///     it sleeps in short, randomly jittered steps that grow from 1 ms to at
+    ///     most 50 ms, so many processes waiting for one file do not wake in
+    ///     step and one of them starve.
     /// - Throws: ``SQLiteError`` when the file cannot be opened.
     public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5)) throws(SQLiteError) {
         var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -51,10 +56,24 @@ public final class Connection {
         self.handle = db
         self.path = path
         let (seconds, attoseconds) = busyTimeout.components
-        sqlite3_busy_timeout(db, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        lockWait = LockWait(limitMilliseconds: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        sqlite3_busy_handler(db, { context, attempt in
+            guard let context else { return 0 }
+            return Unmanaged<LockWait>.fromOpaque(context).takeUnretainedValue().shouldRetry(attempt: attempt) ? 1 : 0
+        }, Unmanaged.passUnretained(lockWait).toOpaque())
     }
 
-    deinit {
+    deinit { close() }
+
+    private var isClosed = false
+
+    /// Closes the connection now rather than when it is released (later use
+    /// fails). Closing the last connection to a WAL file checkpoints it into
+    /// the main file and removes the `-wal`, unless that connection is
+    /// read-only — so owners close their read-only connections first.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         cache.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -114,6 +133,16 @@ public final class Connection {
         return statement.value(at: 0)
     }
 
+    /// Copies as much of the WAL into the main file as no reader still needs,
+    /// without waiting for any lock (`SQLITE_CHECKPOINT_PASSIVE`). Returns
+    /// whether every frame was checkpointed.
+    @discardableResult
+    public func checkpointPassively() -> Bool {
+        var frames: Int32 = 0, done: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &done)
+        return code == SQLITE_OK && frames == done
+    }
+
     /// The number of rows changed by the most recent INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
@@ -122,6 +151,30 @@ public final class Connection {
 
     /// The version of the SQLite library in use, e.g. `3.40.1`.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// The busy handler's state: when the current wait for a lock began, and how
+/// long any one wait may last.
+private final class LockWait {
+    let limitMilliseconds: Int64
+    private var startedAt: ContinuousClock.Instant = .now
+    private var generator = SystemRandomNumberGenerator()
+
+    init(limitMilliseconds: Int64) { self.limitMilliseconds = limitMilliseconds }
+
+    /// Called by SQLite each time a lock is busy (`attempt` counts from 0 for
+    /// each new wait): sleeps a jittered, growing step and says whether to try
+    /// again, until the wait has lasted `limitMilliseconds`.
+    func shouldRetry(attempt: Int32) -> Bool {
+        if attempt == 0 { startedAt = .now }
+        let waited = ContinuousClock.now - startedAt
+        let waitedMilliseconds = waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000
+        guard waitedMilliseconds < limitMilliseconds else { return false }
+        let ceiling: Int64 = min(50, Int64(1) << min(Int64(attempt), 6))
+        let step = min(Int64.random(in: 1...ceiling, using: &generator), max(1, limitMilliseconds - waitedMilliseconds))
+        usleep(useconds_t(step * 1000))
+        return true
+    }
 }
 
 @available(*, unavailable, message: "a connection belongs to one owner; share it through a mutex")

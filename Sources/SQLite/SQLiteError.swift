@@ -22,6 +22,7 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let corrupt = ResultCode(rawValue: SQLITE_CORRUPT)
     public static let cantOpen = ResultCode(rawValue: SQLITE_CANTOPEN)
     public static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
+    public static let full = ResultCode(rawValue: SQLITE_FULL)
     public static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
     public static let misuse = ResultCode(rawValue: SQLITE_MISUSE)
     public static let range = ResultCode(rawValue: SQLITE_RANGE)

@@ -4,17 +4,30 @@ import Synchronization
 /// Everything non-deterministic the application reads: the clock and new
 /// ids. Injected, so tests and the CLI (`SYNCLEDGER_NOW`) pin them; replay
 /// never calls them, because their outcomes are in the events.
+///
+/// The clock is the *decision* clock (the instant a command is decided at,
+/// which the domain shows as approval, test and alert times). The log's
+/// `recorded_at` always comes from the system clock. A decision clock other
+/// than the system's is accepted only on a simulation ledger, and never ahead
+/// of the system clock (see ``SyncLedger/execute(as:source:commandID:correlationID:causationID:at:_:)``).
 public struct Ambient: Sendable {
     public var now: @Sendable () -> Date
     public var newID: @Sendable () -> UUID
+    /// Whether `now` is the system clock (only ``live`` says so).
+    public let isSystemClock: Bool
 
     public init(now: @escaping @Sendable () -> Date, newID: @escaping @Sendable () -> UUID) {
+        self.init(now: now, newID: newID, isSystemClock: false)
+    }
+
+    private init(now: @escaping @Sendable () -> Date, newID: @escaping @Sendable () -> UUID, isSystemClock: Bool) {
         self.now = now
         self.newID = newID
+        self.isSystemClock = isSystemClock
     }
 
     /// The system clock and random UUIDs.
-    public static let live = Ambient(now: { Date() }, newID: { UUID() })
+    public static let live = Ambient(now: { Date() }, newID: { UUID() }, isSystemClock: true)
 
     /// A clock stopped at `instant` (ids stay random).
     public static func pinned(at instant: Date) -> Ambient {
@@ -51,13 +64,14 @@ extension Date {
     }
 }
 
-import Crypto
-
 extension SyncLedger {
-    /// A salted fingerprint of a secret for the log: the first 16 hex digits of
-    /// SHA-256(salt ‖ ":" ‖ secret). The secret itself never leaves the caller.
-    public static func fingerprint(secret: String, salt: String) -> String {
-        let digest = SHA256.hash(data: Data("\(salt):\(secret)".utf8))
-        return String(digest.map { String(format: "%02x", $0) }.joined().prefix(16))
+    /// What the log records when a secret (an OAuth client secret, a profile
+    /// password) is set or rotated: a fresh random marker, `set-` and 32 hex
+    /// digits. It is not derived from the secret, so nothing in an export can
+    /// be guessed back to it; a new marker in a profile's settings shows that
+    /// a secret was set, and its event shows when and by whom.
+    public static func secretMarker() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "set-" + (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }

@@ -1,4 +1,5 @@
 import ServerSideSync
+import Synchronization
 
 /// Turns the names people type into the domain's ids, against the state a
 /// command is decided on (or the state a query reads). Every front end
@@ -7,6 +8,9 @@ import ServerSideSync
 public struct NameResolver: Sendable {
     /// The state names are resolved in.
     public let state: SyncState
+    /// Mailboxes by lower-cased email address, owner UPN and queue name, built
+    /// on the first lookup by name, so resolving many names stays linear.
+    private let index = MailboxIndex()
 
     public init(state: SyncState) { self.state = state }
 
@@ -40,13 +44,8 @@ public struct NameResolver: Sendable {
     ///   when the name fits several mailboxes.
     public func mailbox(_ reference: String, environment: String? = nil) throws(SyncLedgerError) -> MailboxID {
         if state.mailboxes[MailboxID(reference)] != nil { return MailboxID(reference) }
-        let address = reference.lowercased()
-        let matches = state.mailboxes.values.filter { mailbox in
-            guard environment == nil || mailbox.environment.rawValue == environment else { return false }
-            if mailbox.emailAddress.rawValue == address { return true }
-            if case .user(let upn) = mailbox.owner, upn.rawValue == address { return true }
-            if case .queue(let name) = mailbox.owner, name.rawValue.lowercased() == address { return true }
-            return false
+        let matches = index.mailboxes(named: reference.lowercased(), in: state).compactMap { state.mailboxes[$0] }.filter { mailbox in
+            environment == nil || mailbox.environment.rawValue == environment
         }
         guard !matches.isEmpty else { throw .notFound("no mailbox \(reference)\(environment.map { " in \($0)" } ?? "")") }
         guard matches.count == 1 else {
@@ -73,5 +72,28 @@ public struct NameResolver: Sendable {
     /// The acting user for a name typed by a person (`system` is the system).
     public static func actor(_ name: String) -> Actor {
         name.lowercased() == "system" ? .system : .user(UserPrincipalName(name))
+    }
+}
+
+/// Mailbox ids by every name a person may type for them (lower-cased),
+/// built once per resolver.
+private final class MailboxIndex: Sendable {
+    private let byName = Mutex<[String: Set<MailboxID>]?>(nil)
+
+    func mailboxes(named name: String, in state: SyncState) -> [MailboxID] {
+        byName.withLock { index in
+            if index == nil {
+                var built: [String: Set<MailboxID>] = [:]
+                for mailbox in state.mailboxes.values {
+                    built[mailbox.emailAddress.rawValue, default: []].insert(mailbox.id)
+                    switch mailbox.owner {
+                    case .user(let upn): built[upn.rawValue, default: []].insert(mailbox.id)
+                    case .queue(let queue): built[queue.rawValue.lowercased(), default: []].insert(mailbox.id)
+                    }
+                }
+                index = built
+            }
+            return index![name].map { Array($0) } ?? []
+        }
     }
 }

@@ -16,7 +16,8 @@ public enum Cutoff: Hashable, Sendable, CustomStringConvertible {
     /// Parses `#N` (a position) or an RFC 3339 instant (or a bare date).
     public init?(parsing text: String) {
         if text.hasPrefix("#") {
-            guard let value = Int64(text.dropFirst()), value >= 0 else { return nil }
+            let digits = text.dropFirst()
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(digits) else { return nil }
             self = .position(Position(value))
         } else if let instant = Timestamp.parse(text) {
             self = .instant(instant)
@@ -25,9 +26,10 @@ public enum Cutoff: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The position this cutoff stands for, as `db` sees the log (never
-    /// beyond the head; an instant is resolved through the index on
-    /// `recorded_at`).
+    /// The position this cutoff stands for, as `db` sees the log (an instant
+    /// is resolved through the index on `recorded_at`). A position beyond the
+    /// head is refused rather than silently read as the head: an auditor
+    /// asking about `#999999` must learn that the log does not reach it.
     func resolve(in db: Connection) throws -> Position {
         try resolve(in: db, head: try db.headPosition())
     }
@@ -36,7 +38,11 @@ public enum Cutoff: Hashable, Sendable, CustomStringConvertible {
     func resolve(in db: Connection, head: Position) throws -> Position {
         switch self {
         case .latest: return head
-        case .position(let position): return min(position, head)
+        case .position(let position):
+            guard position <= head else {
+                throw SyncLedgerError.invalidInput("position \(position) is beyond the head of the log (\(head))")
+            }
+            return position
         case .instant(let instant): return try db.position(atOrBefore: instant)
         }
     }
@@ -136,8 +142,14 @@ extension SyncLedger {
     }
 
     /// The events of one stream, e.g. `mailbox:contoso-prod/user:alice@contoso.com`.
+    ///
+    /// - Throws: ``SyncLedgerError/notFound(_:)`` when the stream has no
+    ///   events (a mistyped name is not an empty history).
     public func history(of stream: String) throws(SyncLedgerError) -> [RecordedEvent] {
-        do { return try log.events(in: StreamID(stream)) } catch { throw SyncLedgerError.wrap(error) }
+        let events: [RecordedEvent]
+        do { events = try log.events(in: StreamID(stream)) } catch { throw SyncLedgerError.wrap(error) }
+        guard !events.isEmpty else { throw .notFound("no stream named \(stream) (streams look like mailbox:ENV/user:UPN, profile:ID, environment:NAME, tenant, refusals)") }
+        return events
     }
 
     /// Calls `body` with every event from `start` through `end` (the head when
@@ -211,6 +223,22 @@ extension SyncLedger {
     public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil,
                        progress: ((Position) -> Void)? = nil) throws(SyncLedgerError) -> VerifyReport {
         do { return try log.verify(from: anchor, expectingHead: expectingHead, progress: progress) } catch { throw SyncLedgerError.wrap(error) }
+    }
+
+    /// Writes a verified, self-contained copy of the ledger to `destination`
+    /// (which must not exist): one consistent snapshot taken while others may
+    /// keep writing, its chain walked and its head matched against this log
+    /// before it is kept. Copy ledgers this way, not with `cp` of the main
+    /// file, which may lack what is still in the `-wal` file.
+    ///
+    /// - Returns: The head of the copy.
+    public func backup(to destination: String) throws(SyncLedgerError) -> LogHead {
+        do { return try log.backup(to: destination) } catch let error as BackupError {
+            switch error {
+            case .destinationExists: throw .invalidInput(error.description)
+            case .copyDoesNotVerify: throw .storage(error.description)
+            }
+        } catch { throw SyncLedgerError.wrap(error) }
     }
 
     /// Rebuilds every read model from the log in a scratch database and

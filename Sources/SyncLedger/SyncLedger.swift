@@ -35,16 +35,27 @@ public final class SyncLedger: Sendable {
         public var durability: Durability = .full
         /// Whether a missing file is created (admin commands) or refused (queries).
         public var createIfMissing = true
+        /// Create a missing file as a simulation ledger (training, tests,
+        /// demos): recorded in the file at creation and shown by every query;
+        /// the only kind on which the decision clock may be pinned. Ignored
+        /// for an existing file.
+        public var simulation = false
         /// Open for reading only: nothing is caught up or written, commands
         /// fail, and the log can be read even when it holds event types this
         /// binary does not know (verify, head, export).
         public var readOnly = false
         /// Called while stale projections are rebuilt on open (done, total).
         public var progress: (@Sendable (Position, Position) -> Void)?
+        /// How long one command waits, in all, for another process's write
+        /// lock (sleeping in jittered steps of 1–50 ms) before failing with
+        /// ``SyncLedgerError/busy(_:)``. 30 seconds by default.
+        public var lockWait: Duration = .seconds(30)
 
         public init(ambient: Ambient = .live, durability: Durability = .full, createIfMissing: Bool = true, readOnly: Bool = false,
-                    exchange: any ExchangeOnline = SimulatedExchangeOnline(), progress: (@Sendable (Position, Position) -> Void)? = nil) {
+                    simulation: Bool = false, exchange: any ExchangeOnline = SimulatedExchangeOnline(),
+                    progress: (@Sendable (Position, Position) -> Void)? = nil) {
             self.ambient = ambient
+            self.simulation = simulation
             self.durability = durability
             self.createIfMissing = createIfMissing
             self.readOnly = readOnly
@@ -56,7 +67,9 @@ public final class SyncLedger: Sendable {
         public static var evidence: Options { Options(createIfMissing: false, readOnly: true) }
 
         var log: EventLog.Options {
-            EventLog.Options(durability: durability == .full ? .full : .normal, createIfMissing: createIfMissing, readOnly: readOnly, clock: ambient.now)
+            // recorded_at comes from the system clock only, whatever the decision clock says.
+            EventLog.Options(durability: durability == .full ? .full : .normal, busyTimeout: lockWait, createIfMissing: createIfMissing,
+                             readOnly: readOnly, simulation: simulation, clock: { Date() })
         }
     }
 
@@ -84,7 +97,7 @@ public final class SyncLedger: Sendable {
     /// something to do). A read-only ledger is read as it is.
     public static func open(at path: String, options: Options = Options()) throws(SyncLedgerError) -> SyncLedger {
         let log: EventLog
-        do { log = try EventLog.open(at: path, options: options.log) } catch { throw .cannotOpen(error) }
+        do { log = try EventLog.open(at: path, options: options.log) } catch { throw .wrap(error) }
         let ledger = SyncLedger(log: log, runner: ProjectionRunner(), options: options)
         guard !options.readOnly else { return ledger }
         do {
@@ -107,6 +120,10 @@ public final class SyncLedger: Sendable {
 
     /// Whether the ledger was opened read-only.
     public var isReadOnly: Bool { options.readOnly }
+
+    /// Whether the file was created as a simulation ledger (decision times
+    /// may be pinned there; they are then not real times).
+    public var isSimulation: Bool { log.isSimulation }
 
     // MARK: Executing commands
 
@@ -182,6 +199,14 @@ public final class SyncLedger: Sendable {
         }
         if let earlier = try earlierOutcome(of: ids.commandID, in: tx) { return earlier }
         let now = (instant ?? options.ambient.now()).truncatedToMilliseconds
+        if instant == nil && !options.ambient.isSystemClock {
+            guard log.isSimulation else {
+                throw SyncLedgerError.invalidInput("a pinned clock (SYNCLEDGER_NOW) is allowed only on a simulation ledger (`syncledger init --simulation`); \(log.path) is a real ledger, whose commands are decided at the system clock's time")
+            }
+            guard now <= Date() else {
+                throw SyncLedgerError.invalidInput("the pinned clock \(Timestamp.format(now)) is ahead of the system clock; a simulation may replay the past, never the future")
+            }
+        }
         // The state is read once; its scope ends before the projections fold
         // the new events into it, so they change it in place.
         let (command, events, refusal, roles): (Command, [DomainEvent], Refusal?, [String]) = try {

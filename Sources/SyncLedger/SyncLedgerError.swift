@@ -19,6 +19,12 @@ public enum SyncLedgerError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(OpenError)
     /// Input that could not be understood (a cutoff, a field, a file).
     case invalidInput(String)
+    /// Another writer held the ledger's write lock for longer than the lock
+    /// wait allows; nothing was recorded, and trying again (with the same
+    /// command id) is safe.
+    case busy(String)
+    /// The disk (or the file system's quota) is full; nothing was recorded.
+    case noSpace(String)
     /// SQLite or the file failed.
     case storage(String)
 
@@ -29,6 +35,8 @@ public enum SyncLedgerError: Error, Sendable, CustomStringConvertible {
         case .cannotOpen(let error): "\(error)"
         case .invalidInput(let message): message
         case .notFound(let message): message
+        case .busy(let message): message
+        case .noSpace(let message): message
         case .storage(let message): message
         }
     }
@@ -38,12 +46,30 @@ public enum SyncLedgerError: Error, Sendable, CustomStringConvertible {
         switch error {
         case let error as SyncLedgerError: error
         case let error as AppendError:
-            if case .wrongExpectedVersion = error { .conflict(error) } else { .storage("\(error)") }
-        case let error as OpenError: .cannotOpen(error)
-        case let error as SQLiteError: .storage("\(error)")
+            switch error {
+            case .wrongExpectedVersion: .conflict(error)
+            case .storage(let cause): classify(cause) ?? .storage("\(error)")
+            default: .storage("\(error)")
+            }
+        case let error as OpenError:
+            if case .storage(let cause) = error, let mapped = classify(cause) { mapped } else { .cannotOpen(error) }
+        case let error as SQLiteError: classify(error) ?? .storage("\(error)")
         case let error as DecodingError: .storage("an event could not be decoded: \(error)")
         case let error as UnknownEventType: .storage("\(error): written by a newer SyncLedger? `log verify`, `log head` and `log export` still read it")
         default: .storage("\(error)")
+        }
+    }
+
+    /// The SQLite failures that have their own meaning for a user: a lock
+    /// held too long, and a full disk.
+    static func classify(_ error: SQLiteError) -> SyncLedgerError? {
+        switch error.primaryCode {
+        case .busy, .locked:
+            .busy("the ledger is busy: another process held its write lock for longer than the lock wait; nothing was recorded. "
+                  + "Try again (an admin command retried with the same --command-id is never recorded twice). (\(error.message))")
+        case .full:
+            .noSpace("the disk is full: nothing was recorded. Free space and try again. (\(error.message))")
+        default: nil
         }
     }
 }

@@ -67,7 +67,7 @@ defer {
 }
 
 let clock = ManualAmbient(at: Timestamp.parse("2025-01-01T08:00:00Z")!)
-let ledger = try SyncLedger.open(at: path, options: .init(ambient: clock.ambient, durability: .normal))
+let ledger = try SyncLedger.open(at: path, options: .init(ambient: clock.ambient, durability: .normal, simulation: true))
 let gabriela: UserPrincipalName = "gabriela@contoso.com"
 let env: EnvironmentID = "contoso-prod"
 var commands = 0

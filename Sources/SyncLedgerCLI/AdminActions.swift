@@ -7,9 +7,12 @@ import SyncLedger
 /// as the actor, and prints what was recorded (or the refusal, with its exit code).
 func perform(_ store: StoreOptions, _ who: ActorOptions, _ make: (NameResolver) throws -> Command) throws {
     let actor = try who.resolvedActor()
-    let ledger = try store.open()
+    let ledger = try store.openForCommand()
     try reportingFailure(json: store.json) {
-        Output.report(try ledger.execute(as: actor, source: who.source, make), json: store.json)
+        Output.report(try ledger.execute(as: actor, source: who.source, commandID: who.commandID?.uuid) { names in
+            // Input errors found while building the command are usage errors (64), not storage failures.
+            do { return try make(names) } catch let error as ValidationError { throw SyncLedgerError.invalidInput(error.message) }
+        }, json: store.json)
     }
 }
 
@@ -24,9 +27,11 @@ struct TenantCommand: ParsableCommand {
         @Argument(help: "The tenant's name.") var name: String
         @Option(help: ArgumentHelp("The first Global admin's user principal name.", valueName: "upn")) var admin: String
         @Option(name: .customLong("display-name"), help: "The admin's display name.") var displayName: String?
+        @Option(name: .customLong("command-id"), help: ArgumentHelp("A UUID naming this command, for a safe retry.", valueName: "uuid"))
+        var commandID: String?
 
         func run() throws {
-            let who = try ActorOptions.parse(["--as", admin])
+            let who = try ActorOptions.parse(["--as", admin] + (commandID.map { ["--command-id", $0] } ?? []))
             try perform(store, who) { _ in
                 .createTenant(name: name, firstGlobalAdmin: UserPrincipalName(admin), displayName: displayName ?? admin)
             }

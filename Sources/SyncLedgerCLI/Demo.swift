@@ -59,7 +59,7 @@ struct Demo {
     func mailbox(_ upn: UserPrincipalName) -> MailboxID { MailboxID(environment: env, owner: .user(upn)) }
 
     func run() throws {
-        let ledger = try SyncLedger.open(at: path, options: .init(ambient: clock.ambient))
+        let ledger = try SyncLedger.open(at: path, options: .init(ambient: clock.ambient, simulation: true))
         print("SyncLedger demo — ledger file: \(path)")
 
         heading("1. The tenant and an environment with Exchange Online")
@@ -105,7 +105,8 @@ struct Demo {
 
         heading("7. Test & Enable: one success, one failure (not approved)")
         try run(ledger, .testAndEnable([mailbox(alice), mailbox(bob)], TestOptions()), by: .user(sam))
-        let afterFailure = clock.now
+        // The position the log reached (as-of instants mean real recorded_at times, and the demo's clock is simulated).
+        let afterFailure = try ledger.head().position
         printAlerts(try ledger.alerts(wall: "mailbox:\(mailbox(bob).rawValue)"))
 
         heading("8. The fix: the delegated approver approves, Test & Enable again")
@@ -130,8 +131,8 @@ struct Demo {
         heading("11. The mailbox grid now")
         printGrid(try ledger.mailboxStatus())
 
-        heading("12. The mailbox grid as of \(Timestamp.format(afterFailure)) (after step 7)")
-        printGrid(try ledger.mailboxStatus(asOf: .instant(afterFailure)))
+        heading("12. The mailbox grid as of \(afterFailure) (after step 7)")
+        printGrid(try ledger.mailboxStatus(asOf: .position(afterFailure)))
 
         heading("13. Alerts on Sam's wall (he owns the contoso-exo profile)")
         printAlerts(try ledger.alerts(wall: "user:\(sam.rawValue)"))
@@ -142,8 +143,8 @@ struct Demo {
         heading("15. The audit trail of Bob's mailbox")
         printAudit(try ledger.audit(filter: AuditFilter(mailbox: mailbox(bob).rawValue)))
 
-        heading("16. What changed between \(Timestamp.format(afterFailure)) and now")
-        for d in try ledger.diff(from: .instant(afterFailure), to: .latest) where d.table == "mailbox_status" {
+        heading("16. What changed between \(afterFailure) and now")
+        for d in try ledger.diff(from: .position(afterFailure), to: .latest) where d.table == "mailbox_status" {
             print("  \(d.kind.rawValue) \(d.key)")
             for c in d.changes { print("      \(c.field): \(c.before ?? "∅") → \(c.after ?? "∅")") }
             for c in d.causes { print("      by \(c.position) \(c.type) — \(c.actor)") }

@@ -7,8 +7,9 @@ import SyncLedger
 enum ExitStatus {
     static let usage: Int32 = 64          // EX_USAGE: unparseable input
     static let unknownObject: Int32 = 65  // EX_DATAERR: no such mailbox, profile, user…
+    static let noSpace: Int32 = 73        // EX_CANTCREAT: the disk is full; nothing recorded
     static let cannotOpen: Int32 = 74     // EX_IOERR: not a ledger, cannot open
-    static let conflict: Int32 = 75       // EX_TEMPFAIL: concurrency conflict after retries
+    static let conflict: Int32 = 75       // EX_TEMPFAIL: the write lock stayed busy (or a version conflict); retry
     static let tampered: Int32 = 76       // verify found tampering
     static let permission: Int32 = 77     // EX_NOPERM: permission refused (audited)
     static let rule: Int32 = 78           // EX_CONFIG: rule refused (audited)
@@ -22,7 +23,8 @@ enum ExitStatus {
             case .rule: rule
             case .notFound: unknownObject
             }
-        case .conflict: conflict
+        case .conflict, .busy: conflict
+        case .noSpace: noSpace
         case .cannotOpen: cannotOpen
         case .invalidInput: usage
         case .notFound: unknownObject
@@ -35,6 +37,8 @@ enum ExitStatus {
         switch error {
         case .refused(let refusal, _): refusal.code.rawValue
         case .conflict: "ConcurrencyConflict"
+        case .busy: "LedgerBusy"
+        case .noSpace: "NoSpace"
         case .cannotOpen: "CannotOpen"
         case .invalidInput: "InvalidInput"
         case .notFound: "UnknownObject"
@@ -51,15 +55,17 @@ func reportingFailure<T>(json: Bool, _ body: () throws -> T) throws -> T {
     } catch let error as SyncLedgerError {
         var message = error.description
         if case .refused(_, let denial?) = error { message += " (denial recorded at \(denial))" }
-        fail(code: ExitStatus.name(for: error), message: message, status: ExitStatus.code(for: error), json: json)
+        try fail(code: ExitStatus.name(for: error), message: message, status: ExitStatus.code(for: error), json: json)
     }
 }
 
-/// Prints an error and exits.
-func fail(code: String, message: String, status: Int32, json: Bool) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+/// Prints an error and ends the command with `status`. It throws rather than
+/// calling `exit`, so the ledger is released on the way out and its WAL
+/// checkpointed into the main file.
+func fail(code: String, message: String, status: Int32, json: Bool) throws -> Never {
+    FileHandle.standardError.write(Data("error: \(Output.printable(message))\n".utf8))
     if json {
         Output.printJSON(["error": ["code": code, "message": message]])
     }
-    exit(status)
+    throw ExitCode(status)
 }

@@ -3,14 +3,17 @@ import Foundation
 import ServerSideSync
 import SyncLedger
 
-/// `N:HASH` — a position and its hash (hex).
+/// `N:HASH` — a position (≥ 1, digits only, an optional leading `#`) and its
+/// hash (64 hex digits).
 struct ChainPoint: ExpressibleByArgument {
     var position: Position
     var hash: [UInt8]
     init?(argument: String) {
-        let parts = argument.split(separator: ":")
-        guard parts.count == 2, let value = Int64(parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "#"))),
-              parts[1].count == 64 else { return nil }
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].count == 64 else { return nil }
+        let digits = parts[0].hasPrefix("#") ? parts[0].dropFirst() : parts[0][...]
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let value = Int64(digits), value >= 1 else { return nil }
         var bytes: [UInt8] = []
         var index = parts[1].startIndex
         while index < parts[1].endIndex {
@@ -26,7 +29,7 @@ struct ChainPoint: ExpressibleByArgument {
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "The event log itself: verify, head, export.",
-                                                    subcommands: [Verify.self, Head.self, Export.self])
+                                                    subcommands: [Verify.self, Head.self, Export.self, Backup.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 76 at the first broken position.",
@@ -68,12 +71,35 @@ struct LogCommand: ParsableCommand {
                         if projections && mismatch == nil { print("projections: every stored table equals a fresh fold of the log") }
                     }
                     // The report above is the one document on stdout; the reason goes to stderr only.
-                    if let mismatch { fail(code: "Tampered", message: "a read model differs from the log: \(mismatch)", status: ExitStatus.tampered, json: false) }
+                    if let mismatch { try fail(code: "Tampered", message: "a read model differs from the log: \(mismatch)", status: ExitStatus.tampered, json: false) }
                 case .broken(let position, let reason):
                     if store.json {
                         Output.printJSON(["intact": AnyEncodable(false), "position": AnyEncodable(position.rawValue), "reason": AnyEncodable(reason.description)])
                     }
-                    fail(code: "Tampered", message: "the log is broken at \(position): \(reason)", status: ExitStatus.tampered, json: false)
+                    try fail(code: "Tampered", message: "the log is broken at \(position): \(reason)", status: ExitStatus.tampered, json: false)
+                }
+            }
+        }
+    }
+
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a verified, self-contained copy of the ledger to a new file.",
+            discussion: """
+                The copy is one consistent snapshot (others may keep writing meanwhile) that includes what is still in the \
+                -wal file; its hash chain is walked and its head matched against this ledger before it is kept. DEST must \
+                not exist. Copy ledgers this way rather than with cp, which may miss the -wal file.
+                """)
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("Where to write the copy (must not exist).", valueName: "dest")) var destination: String
+        func run() throws {
+            let ledger = try store.openReadOnly()
+            try reportingFailure(json: store.json) {
+                let head = try ledger.backup(to: destination)
+                if store.json {
+                    Output.printJSON(["path": AnyEncodable(destination), "head": AnyEncodable(["position": head.position.rawValue]),
+                                      "headHash": AnyEncodable(hexString(head.hash)), "verified": AnyEncodable(true)])
+                } else {
+                    print("backed up and verified: \(destination); head \(head.position.rawValue):\(hexString(head.hash))")
                 }
             }
         }
@@ -176,6 +202,33 @@ struct ProjectionsCommand: ParsableCommand {
     }
 }
 
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create an empty ledger file (real, or --simulation).",
+        discussion: """
+            Admin commands create a real ledger on first use; `init` does it explicitly, and is the only way to create a \
+            simulation ledger — for training, tests and scripted demos — on which SYNCLEDGER_NOW may pin the decision clock \
+            (never ahead of the system clock). The mode is recorded in the file at creation, cannot change, and every \
+            command on a simulation ledger says so on stderr.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Create a simulation ledger.") var simulation = false
+    func run() throws {
+        guard !FileManager.default.fileExists(atPath: store.db) else {
+            try fail(code: "AlreadyExists", message: "\(store.db) already exists; init never touches an existing file", status: ExitStatus.usage, json: store.json)
+        }
+        let ledger = try reportingFailure(json: store.json) {
+            var options = SyncLedger.Options(createIfMissing: true, simulation: simulation)
+            options.lockWait = .milliseconds(Int64(store.lockWait * 1000))
+            return try SyncLedger.open(at: store.db, options: options)
+        }
+        if store.json {
+            Output.printJSON(["path": AnyEncodable(ledger.path), "simulation": AnyEncodable(ledger.isSimulation)])
+        } else {
+            print("created \(ledger.isSimulation ? "simulation" : "real") ledger \(ledger.path)")
+        }
+    }
+}
+
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "replay",
         abstract: "Re-execute the commands recorded between two cutoffs against another ledger, deciding each afresh there.",
@@ -184,12 +237,16 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "After this cutoff (#N or instant; default #0).") var from: Cutoff = .position(.origin)
     @Option(help: "Up to this cutoff (default: latest).") var to: Cutoff = .latest
     @Option(help: "The target ledger file.") var onto: String
-    @Flag(name: .customLong("dry-run"), help: "Report only; write nothing to the target.") var dryRun = false
+    @Flag(name: .customLong("dry-run"), help: "Report only; write nothing to the target (a missing target is not created).") var dryRun = false
     func run() throws {
         let ledger = try store.open()
         var targetStore = store
-        targetStore.db = onto
-        let target = try targetStore.open()
+        // A dry run onto a missing file decides against an empty scratch ledger that is deleted afterwards.
+        let scratch = dryRun && !FileManager.default.fileExists(atPath: onto)
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-dry-run-\(UUID().uuidString.lowercased()).sqlite").path : nil
+        defer { if let scratch { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } } }
+        targetStore.db = scratch ?? onto
+        let target = try targetStore.openForCommand()
         try reportingFailure(json: store.json) {
             let report = try ledger.replay(from: from, through: to, onto: target, dryRun: dryRun)
             if store.json { Output.printJSON(report); return }

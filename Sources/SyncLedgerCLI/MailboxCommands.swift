@@ -13,10 +13,10 @@ struct MailboxCommand: ParsableCommand {
             abstract: "Apply Default Email Settings, then Test & Enable (unless --no-test).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var who: ActorOptions
-        @Argument(help: "The mailboxes.") var mailboxes: [String]
+        @OptionGroup var mailboxes: MailboxList
         @Flag(name: .customLong("no-test"), help: "Do not test and enable afterwards.") var noTest = false
         func run() throws {
-            try perform(store, who) { names in .applyDefaultSettings(try mailboxes.map { try who.mailbox($0, in: names) }, test: !noTest) }
+            try perform(store, who) { names in .applyDefaultSettings(try mailboxes.resolve(who, in: names), test: !noTest) }
         }
     }
 
@@ -24,14 +24,14 @@ struct MailboxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set the server profile and delivery methods of mailboxes (no test).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var who: ActorOptions
-        @Argument(help: "The mailboxes.") var mailboxes: [String]
+        @OptionGroup var mailboxes: MailboxList
         @Option(help: "The server profile id.") var profile: String?
         @Option(help: "Incoming: none, outlook, server-side-sync, forward-mailbox.") var incoming: IncomingDelivery?
         @Option(help: "Outgoing: none, outlook, server-side-sync.") var outgoing: OutgoingDelivery?
         @Option(help: "Appointments, contacts and tasks: none, outlook, server-side-sync.") var act: ACTDelivery?
         func run() throws {
             try perform(store, who) { names in
-                .editMailboxes(try mailboxes.map { try who.mailbox($0, in: names) },
+                .editMailboxes(try mailboxes.resolve(who, in: names),
                                MailboxEdit(profile: profile.map(ProfileID.init), incoming: incoming, outgoing: outgoing, appointmentsContactsTasks: act))
             }
         }
@@ -76,13 +76,13 @@ struct MailboxCommand: ParsableCommand {
             abstract: "Test & Enable Mailbox: test each channel against Exchange Online and enable the mailbox on success.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var who: ActorOptions
-        @Argument(help: "The mailboxes.") var mailboxes: [String]
+        @OptionGroup var mailboxes: MailboxList
         @Flag(name: .customLong("sync-this-org-only"), help: "Sync items with Exchange from this org only, even if Exchange was set to sync with a different org.")
         var syncThisOrgOnly = false
         @Option(name: .customLong("process-from"), help: "Process email received after this date.") var processFrom: Instant?
         func run() throws {
             try perform(store, who) { names in
-                .testAndEnable(try mailboxes.map { try who.mailbox($0, in: names) }, TestOptions(processEmailsFrom: processFrom?.date, syncThisOrgOnly: syncThisOrgOnly))
+                .testAndEnable(try mailboxes.resolve(who, in: names), TestOptions(processEmailsFrom: processFrom?.date, syncThisOrgOnly: syncThisOrgOnly))
             }
         }
     }
@@ -116,3 +116,30 @@ struct MailboxCommand: ParsableCommand {
 
 func status(_ value: String, _ error: String?) -> String { error.map { "\(value) (\($0))" } ?? value }
 func yesNo(_ flag: Bool) -> String { flag ? "Yes" : "No" }
+
+/// The mailboxes a bulk command acts on: named as arguments, or one per line
+/// in a file (`-` = standard input) for long lists. A name given several
+/// times counts once, in the order first given.
+struct MailboxList: ParsableArguments {
+    @Argument(help: "The mailboxes (id, email address, owner UPN or queue name).") var names: [String] = []
+    @Option(name: .customLong("mailboxes-from"),
+            help: ArgumentHelp("Also read mailbox names from this file, one per line (- for standard input). Use it for long lists.", valueName: "file"))
+    var file: String?
+
+    func validate() throws {
+        if names.isEmpty && file == nil { throw ValidationError("name at least one mailbox (or --mailboxes-from FILE)") }
+    }
+
+    /// Every name, de-duplicated, resolved to mailbox ids.
+    func resolve(_ who: ActorOptions, in resolver: NameResolver) throws -> [MailboxID] {
+        var all = names
+        if let file {
+            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            guard let data else { throw SyncLedgerError.invalidInput("cannot read \(file)") }
+            all += String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        var seen = Swift.Set<String>()
+        return try all.filter { seen.insert($0).inserted }.map { try who.mailbox($0, in: resolver) }
+    }
+}

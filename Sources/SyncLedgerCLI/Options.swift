@@ -5,13 +5,25 @@ import SyncLedger
 
 /// `--db` and `--json`, on every command.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The ledger file (created on first use).", valueName: "path"))
+    @Option(help: ArgumentHelp("The ledger file (or SYNCLEDGER_DB). Admin commands create it when missing; queries never do.", valueName: "path"))
     var db: String = ProcessInfo.processInfo.environment["SYNCLEDGER_DB"] ?? "syncledger.sqlite"
 
     @Flag(help: "Print one JSON document instead of a table.")
     var json = false
 
-    /// The clock: `SYNCLEDGER_NOW` (RFC 3339) pins it for scripts and tests.
+    @Option(name: .customLong("lock-wait"),
+            help: ArgumentHelp("Seconds to wait for another process's write lock before giving up with exit 75 (or SYNCLEDGER_LOCK_WAIT).",
+                               valueName: "seconds"))
+    var lockWait: Double = ProcessInfo.processInfo.environment["SYNCLEDGER_LOCK_WAIT"].flatMap(Double.init) ?? 30
+
+    mutating func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("--db needs a path; it is empty") }
+        guard lockWait.isFinite, lockWait >= 0, lockWait <= 86_400 else { throw ValidationError("--lock-wait must be between 0 and 86400 seconds") }
+    }
+
+    /// The decision clock: `SYNCLEDGER_NOW` (RFC 3339) pins it, which admin
+    /// commands accept only on a simulation ledger (`init --simulation`) and
+    /// never ahead of the system clock. `recorded_at` is always the system's.
     func ambient() throws -> Ambient {
         guard let text = ProcessInfo.processInfo.environment["SYNCLEDGER_NOW"] else { return .live }
         guard let instant = Timestamp.parse(text) else {
@@ -20,18 +32,44 @@ struct StoreOptions: ParsableArguments {
         return .pinned(at: instant)
     }
 
-    /// Opens the ledger, mapping failures to exit codes.
+    /// Opens the ledger for a query or maintenance, mapping failures to exit
+    /// codes. A missing file is refused ("cannot open", naming the path):
+    /// only admin commands create ledgers.
     func open(progress: Bool = false) throws -> SyncLedger {
+        try open(creating: false, progress: progress)
+    }
+
+    /// Opens the ledger for an admin command, creating it when missing.
+    func openForCommand() throws -> SyncLedger {
+        try open(creating: true, progress: false)
+    }
+
+    private func open(creating: Bool, progress: Bool) throws -> SyncLedger {
         let ambient = try ambient()
-        return try reportingFailure(json: json) {
-            try SyncLedger.open(at: db, options: .init(ambient: ambient, progress: progress ? Progress.reporter(label: "rebuilding projections") : nil))
+        let ledger = try reportingFailure(json: json) {
+            var options = SyncLedger.Options(ambient: ambient, createIfMissing: creating,
+                                             progress: progress ? Progress.reporter(label: "rebuilding projections") : nil)
+            options.lockWait = .milliseconds(Int64(lockWait * 1000))
+            return try SyncLedger.open(at: db, options: options)
+        }
+        Self.announceMode(of: ledger)
+        return ledger
+    }
+
+    /// Every command on a simulation ledger says so (on stderr, so tables and
+    /// JSON on stdout stay as they are).
+    static func announceMode(of ledger: SyncLedger) {
+        if ledger.isSimulation {
+            FileHandle.standardError.write(Data("note: \(ledger.path) is a SIMULATION ledger: its decision times may be pinned and are not real times\n".utf8))
         }
     }
 
     /// Opens the ledger read-only for examining evidence: nothing is created,
     /// caught up or written, and event types this binary does not know are fine.
     func openReadOnly() throws -> SyncLedger {
-        try reportingFailure(json: json) { try SyncLedger.open(at: db, options: .evidence) }
+        let ledger = try reportingFailure(json: json) { try SyncLedger.open(at: db, options: .evidence) }
+        Self.announceMode(of: ledger)
+        return ledger
     }
 }
 
@@ -46,6 +84,13 @@ struct ActorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the request comes from: \(CommandSource.allValueStrings.joined(separator: ", ")).", valueName: "source"))
     var source: CommandSource = .cli
 
+    @Option(name: .customLong("command-id"),
+            help: ArgumentHelp("""
+                A UUID naming this command. Running it again with the same id never records it twice: it prints the first \
+                outcome. Pass one to retry safely after a crash or time-out (generated when omitted).
+                """, valueName: "uuid"))
+    var commandID: CommandID?
+
     /// The acting user.
     func resolvedActor() throws -> Actor {
         guard let upn = actor ?? ProcessInfo.processInfo.environment["SYNCLEDGER_ACTOR"], !upn.isEmpty else {
@@ -59,6 +104,15 @@ struct ActorOptions: ParsableArguments {
 
     /// A mailbox named by its id, or by an email address / owner UPN in the environment.
     func mailbox(_ reference: String, in names: NameResolver) throws -> MailboxID { try names.mailbox(reference, environment: env) }
+}
+
+/// A `--command-id`: a UUID in its usual 8-4-4-4-12 hexadecimal form.
+struct CommandID: ExpressibleByArgument {
+    var uuid: UUID
+    init?(argument: String) {
+        guard argument.utf8.count == 36, let uuid = UUID(uuidString: argument) else { return nil }
+        self.uuid = uuid
+    }
 }
 
 /// `--as-of` on queries.

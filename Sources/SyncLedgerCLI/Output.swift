@@ -12,8 +12,24 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// Prints rows as an aligned table with a header and a rule.
+    /// `text` with every character that a terminal would act on or not show —
+    /// controls (ESC, newline, tab, DEL, C1), invisible format characters
+    /// (zero-width spaces and joiners, bidirectional overrides, soft hyphen) and
+    /// line/paragraph separators — written as a visible `\u{…}` escape, so a
+    /// stored value can neither drive the terminal nor forge a table row.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: Command.isHidden) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if Command.isHidden(scalar) { result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" } else { result.unicodeScalars.append(scalar) }
+        }
+        return result
+    }
+
+    /// Prints rows as an aligned table with a header and a rule. Cells are
+    /// made ``printable(_:)`` first.
     static func table(_ header: [String], _ rows: [[String]]) {
+        let rows = rows.map { $0.map(printable) }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {
@@ -67,7 +83,7 @@ enum Output {
         let first = execution.events.first!.position, last = execution.events.last!.position
         let range = first == last ? "\(first)" : "\(first)–\(last)"
         print("\(execution.isRepeat ? "already recorded" : "recorded") \(execution.events.count) event(s) at \(range):")
-        for event in execution.events { print("  \(event.position)  \(event.type)  \(event.stream)") }
+        for event in execution.events { print(printable("  \(event.position)  \(event.type)  \(event.stream)")) }
     }
 }
 

@@ -30,26 +30,46 @@ struct ProfileFields: ParsableArguments {
         return secret
     }
 
-    /// `base` with these fields applied; secrets become salted fingerprints.
+    /// `base` with these fields applied. A secret never enters the command:
+    /// each secret given becomes a fresh random marker (``SyncLedger/secretMarker()``),
+    /// so the log shows that and when a secret was set or rotated, and nothing
+    /// that could be guessed back to it.
+    ///
+    /// Without `--auth`, the OAuth options (`--tenant-id`, `--application-id`,
+    /// `--client-secret-file`) change the profile's current OAuth settings —
+    /// `--client-secret-file` alone rotates the secret — and `--user-name` /
+    /// `--password-file` change its profile credentials. With `--auth`, options
+    /// of another kind are refused rather than ignored.
     func apply(to base: ProfileSettings, id: ProfileID) throws -> ProfileSettings {
         var s = base
         if let type { s.serverType = type }
         if let owner { s.owner = UserPrincipalName(owner) }
-        if let auth {
-            switch auth {
-            case .s2s: s.authentication = .serverToServer
-            case .userCredentials: s.authentication = .credentialsByUserOrQueue
-            case .oauth:
-                guard let tenantID, let applicationID, let clientSecretFile else {
-                    throw ValidationError("oauth needs --tenant-id, --application-id and --client-secret-file")
-                }
-                s.authentication = .oauthCrossTenant(tenantID: tenantID, applicationID: applicationID,
-                    clientSecretFingerprint: SyncLedger.fingerprint(secret: try readSecret(clientSecretFile), salt: id.rawValue))
-            case .profileCredentials:
-                guard let userName, let passwordFile else { throw ValidationError("profile-credentials needs --user-name and --password-file") }
-                s.authentication = .credentialsInProfile(userName: userName,
-                    passwordFingerprint: SyncLedger.fingerprint(secret: try readSecret(passwordFile), salt: id.rawValue))
+        let oauthGiven = tenantID != nil || applicationID != nil || clientSecretFile != nil
+        let credentialsGiven = userName != nil || passwordFile != nil
+        if oauthGiven && credentialsGiven { throw ValidationError("OAuth options and profile-credential options cannot be combined") }
+        let kind = auth ?? (oauthGiven ? .oauth : credentialsGiven ? .profileCredentials : nil)
+        if oauthGiven && kind != .oauth { throw ValidationError("--tenant-id, --application-id and --client-secret-file apply only to --auth oauth") }
+        if credentialsGiven && kind != .profileCredentials { throw ValidationError("--user-name and --password-file apply only to --auth profile-credentials") }
+        switch kind {
+        case nil: break
+        case .s2s: s.authentication = .serverToServer
+        case .userCredentials: s.authentication = .credentialsByUserOrQueue
+        case .oauth:
+            var current: (tenant: String?, application: String?, secret: String?) = (nil, nil, nil)
+            if case .oauthCrossTenant(let t, let a, let f) = base.authentication { current = (t, a, f) }
+            guard let tenant = tenantID ?? current.tenant, let application = applicationID ?? current.application else {
+                throw ValidationError("oauth needs --tenant-id, --application-id and --client-secret-file")
             }
+            let secret = try clientSecretFile.map { path in _ = try readSecret(path); return SyncLedger.secretMarker() } ?? current.secret
+            guard let secret else { throw ValidationError("oauth needs --client-secret-file") }
+            s.authentication = .oauthCrossTenant(tenantID: tenant, applicationID: application, clientSecretFingerprint: secret)
+        case .profileCredentials:
+            var current: (user: String?, secret: String?) = (nil, nil)
+            if case .credentialsInProfile(let u, let f) = base.authentication { current = (u, f) }
+            guard let user = userName ?? current.user else { throw ValidationError("profile-credentials needs --user-name and --password-file") }
+            let secret = try passwordFile.map { path in _ = try readSecret(path); return SyncLedger.secretMarker() } ?? current.secret
+            guard let secret else { throw ValidationError("profile-credentials needs --password-file") }
+            s.authentication = .credentialsInProfile(userName: user, passwordFingerprint: secret)
         }
         if let processFrom { s.options.processEmailsReceivedAfter = processFrom.date }
         if let minPolling { s.options.minPollingIntervalMinutes = minPolling }
@@ -219,7 +239,7 @@ struct SettingsCommand: ParsableCommand {
             let state = try reportingFailure(json: store.json) { try ledger.decisionState() }
             let id = try reportingFailure(json: store.json) { try NameResolver(state: state).environment(env) }
             guard let environment = state.environments[id] else {
-                fail(code: "UnknownEnvironment", message: "no environment named \(id)", status: ExitStatus.unknownObject, json: store.json)
+                try fail(code: "UnknownEnvironment", message: "no environment named \(id)", status: ExitStatus.unknownObject, json: store.json)
             }
             let s = environment.settings
             if store.json {

@@ -131,9 +131,9 @@ struct DiffCommand: ParsableCommand {
             if store.json { Output.printJSON(diffs); return }
             if diffs.isEmpty { print("no changes"); return }
             for d in diffs {
-                print("\(d.kind.rawValue) \(d.table) \(d.key)")
-                for c in d.changes { print("    \(c.field): \(c.before ?? "∅") → \(c.after ?? "∅")") }
-                for c in d.causes { print("    by \(c.position) \(c.type) — \(c.actor) at \(c.recordedAt)") }
+                print(Output.printable("\(d.kind.rawValue) \(d.table) \(d.key)"))
+                for c in d.changes { print(Output.printable("    \(c.field): \(c.before ?? "∅") → \(c.after ?? "∅")")) }
+                for c in d.causes { print(Output.printable("    by \(c.position) \(c.type) — \(c.actor) at \(c.recordedAt)")) }
             }
         }
     }
@@ -153,9 +153,9 @@ struct ExplainCommand: ParsableCommand {
             let id = try ledger.resolver().mailbox(mailbox, environment: env)
             let (value, steps) = try ledger.explain(mailbox: id.rawValue, field: field, asOf: cutoff.asOf)
             if store.json { Output.printJSON(["value": AnyEncodable(value), "steps": AnyEncodable(steps)]); return }
-            print("\(field) of \(id) is \(value ?? "∅")")
-            Output.table(["#", "WHEN", "ACTOR", "COMMAND", "EVENT", "BEFORE", "AFTER"], steps.map {
-                [String($0.position), $0.recordedAt, $0.actor, $0.command, $0.eventType, $0.before ?? "∅", $0.after ?? "∅"]
+            print(Output.printable("\(field) of \(id) is \(value ?? "∅")"))
+            Output.table(["#", "DECIDED", "ACTOR", "COMMAND", "EVENT", "BEFORE", "AFTER"], steps.map {
+                [String($0.position), $0.decidedAt, $0.actor, $0.command, $0.eventType, $0.before ?? "∅", $0.after ?? "∅"]
             })
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SyncLedgerCommand: ParsableCommand {
@@ -10,10 +11,16 @@ struct SyncLedgerCommand: ParsableCommand {
             refusals are recorded as audited denials. Queries read projections, now or --as-of any instant or position.
 
             The ledger file is --db (default ./syncledger.sqlite, or SYNCLEDGER_DB). Admin actions take --as UPN (or SYNCLEDGER_ACTOR). \
-            SYNCLEDGER_NOW pins the clock (RFC 3339).
+            Queries never create a ledger; admin commands create a real one when the file is missing, and `init --simulation` \
+            creates a simulation ledger, the only kind on which SYNCLEDGER_NOW (RFC 3339) may pin the decision clock (never \
+            ahead of the system clock). recorded_at always comes from the system clock.
 
-            Exit codes: 0 done · 64 usage · 65 unknown object · 74 cannot open / not a ledger · 75 concurrency conflict · \
-            76 verify found tampering · 77 permission refused · 78 rule refused.
+            Exit codes:
+              0 done            64 usage               65 unknown object
+              73 disk full, nothing recorded           74 cannot open / not a ledger
+              75 ledger busy past --lock-wait, nothing recorded (retry: same --command-id)
+              76 verify found tampering                77 permission refused (audited)
+              78 rule refused (audited)
             """,
         version: "0.1.0",
         groupedSubcommands: [
@@ -24,7 +31,21 @@ struct SyncLedgerCommand: ParsableCommand {
             CommandGroup(name: "Auditor queries", subcommands: [
                 StatusCommand.self, AlertsCommand.self, AuditCommand.self, HistoryCommand.self, DiffCommand.self, ExplainCommand.self,
             ]),
-            CommandGroup(name: "The log", subcommands: [LogCommand.self, ProjectionsCommand.self, ReplayCommand.self, DemoCommand.self]),
+            CommandGroup(name: "The log", subcommands: [InitCommand.self, LogCommand.self, ProjectionsCommand.self, ReplayCommand.self, DemoCommand.self]),
         ]
     )
+
+    /// The most words a command line may hold. The argument parser's time
+    /// grows with the square of the count (20,000 names took 17 s), so long
+    /// lists go through `--mailboxes-from FILE` instead.
+    static let maximumArguments = 2_000
+
+    static func main() {
+        let count = CommandLine.arguments.count - 1
+        if count > maximumArguments {
+            FileHandle.standardError.write(Data("error: \(count) words on the command line (at most \(maximumArguments)); pass long mailbox lists with --mailboxes-from FILE (one per line, - for standard input)\n".utf8))
+            Foundation.exit(ExitStatus.usage)
+        }
+        main(nil)
+    }
 }

@@ -6,9 +6,16 @@ struct CLI {
     var db: String { folder.appendingPathComponent("ledger.sqlite").path }
     var now = "2025-03-03T09:00:00Z"
 
-    init() {
+    /// A fresh folder; with `simulation`, its ledger is created at once as a
+    /// simulation ledger, the only kind on which the pinned clock
+    /// (`SYNCLEDGER_NOW`, set on every run) is accepted.
+    init(simulation: Bool = true) {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-e2e-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if simulation {
+            let created = try! run(["init", "--simulation"])
+            precondition(created.status == 0, "init --simulation failed: \(created.stderr)")
+        }
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: folder) }
@@ -40,7 +47,10 @@ struct CLI {
     struct Result {
         var status: Int32
         var stdout: String
-        var stderr: String
+        /// Standard error without the `note:` line every command prints on a
+        /// simulation ledger (``rawStderr`` keeps it).
+        var stderr: String { rawStderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("note: ") }.joined(separator: "\n") }
+        var rawStderr: String
         var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
     }
 
@@ -64,7 +74,7 @@ struct CLI {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), rawStderr: String(decoding: stderr, as: UTF8.self))
     }
 
     func run(_ line: String, environment: [String: String] = [:]) throws -> Result {

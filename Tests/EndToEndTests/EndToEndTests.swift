@@ -86,7 +86,9 @@ struct EndToEndTests {
         let position = afterApproval?["position"] as? Int ?? 0
         let then = try cli.run("status --json --as-of #\(position)").json as? [[String: Any]]
         #expect(then?.first { $0["emailAddress"] as? String == "alice@contoso.com" }?["incomingStatus"] as? String == "Not Run")
-        let instant = try cli.run("status --json --as-of 2025-03-03T09:30:00Z").json as? [[String: Any]]
+        // As of an instant: the system-clock time the approval was recorded at.
+        let recordedAt = (afterApproval?["recordedAt"] as? String) ?? ""
+        let instant = try cli.run("status --json --as-of \(recordedAt)").json as? [[String: Any]]
         #expect(instant?.first { $0["emailAddress"] as? String == "alice@contoso.com" }?["incomingStatus"] as? String == "Not Run")
         let alerts = try cli.run("alerts --owner alice@contoso.com --json").json as? [[String: Any]]
         #expect(alerts?.map { $0["code"] as? String } == ["MailboxTestSucceeded"])
@@ -151,8 +153,9 @@ struct EndToEndTests {
         let lines = dry.json as? [[String: Any]]
         #expect(lines?.first?["command"] as? String == "tenant.create")
         #expect(lines?.allSatisfy { $0["outcome"] as? String == "accepted" } == true)
-        let empty = try cli.run(["log", "head", "--db", target])
-        #expect(empty.stdout.hasPrefix("0:"))
+        // The dry run decided against an empty scratch ledger and left no file behind.
+        #expect(!FileManager.default.fileExists(atPath: target))
+        #expect(try cli.run(["log", "head", "--db", target]).status == 74)
         #expect(try cli.run(["replay", "--onto", target]).status == 0)
         #expect(try cli.run(["status", "--db", target, "--json"]).json as? [[String: Any]] != nil)
     }

@@ -12,7 +12,7 @@ struct ApprovalTests {
 
     @Test func aSystemAdministratorAloneIsRefusedWithTheRolesItHolds() throws {
         try C.world().when(.approveEmail(C.mailbox(C.alice)), by: .u(C.sam), at: C.t0)
-            .thenRefused(.approverRoleCombinationNotAllowed, message: "sam@contoso.com may not approve alice@contoso.com (online apps with Exchange Online): it holds System Administrator; it needs Global admin + System Administrator, Exchange admin + System Administrator, or Delegated Mailbox Approver + System Administrator")
+            .thenRefused(.approverRoleCombinationNotAllowed, message: "sam@contoso.com may not approve alice@contoso.com (online apps with Exchange Online): it holds System Administrator; it needs Global admin + System Administrator (add Global admin), Exchange admin + System Administrator (add Exchange admin), or Delegated Mailbox Approver + System Administrator (add Delegated Mailbox Approver)")
     }
 
     @Test func anExchangeAdminAloneIsRefusedAndWithSystemAdministratorApproves() throws {
@@ -35,7 +35,7 @@ struct ApprovalTests {
             .and(.addUser(C.alice, displayName: "Alice", environment: other), by: .u(C.gabriela), at: C.t0)
             .and(.addUser(C.dana, displayName: "Dana", environment: other), by: .u(C.gabriela), at: C.t0)
             .when(.approveEmail(C.mailbox(C.alice, in: other)), by: .u(C.dana), at: C.t0)
-            .thenRefused(.approverRoleCombinationNotAllowed, message: "dana@contoso.com may not approve alice@contoso.com (online apps with Exchange Online): it holds no roles; it needs Global admin + System Administrator, Exchange admin + System Administrator, or Delegated Mailbox Approver + System Administrator")
+            .thenRefused(.approverRoleCombinationNotAllowed, message: "dana@contoso.com may not approve alice@contoso.com (online apps with Exchange Online): it holds no roles; it needs Global admin + System Administrator (add Global admin and System Administrator), Exchange admin + System Administrator (add Exchange admin and System Administrator), or Delegated Mailbox Approver + System Administrator (add Delegated Mailbox Approver and System Administrator)")
     }
 
     @Test func onPremisesAppsLetASystemAdministratorAloneApprove() throws {
@@ -164,7 +164,7 @@ struct SelfApprovalTests {
 
     @Test func withoutThePrivilegeTheButtonIsRefusedAndPointsToTestAndEnable() throws {
         try C.world().when(.approveEmail(C.mailbox(C.alice)), by: .u(C.alice), at: C.t0)
-            .thenRefused(.approverRoleCombinationNotAllowed, message: "alice@contoso.com may not approve alice@contoso.com (online apps with Exchange Online): it holds Basic User; it needs Global admin + System Administrator, Exchange admin + System Administrator, or Delegated Mailbox Approver + System Administrator. To approve your own address, run Test & Enable on your own mailbox: it approves the address as part of the test")
+            .thenRefused(.approverRoleCombinationNotAllowed, message: "alice@contoso.com may not approve alice@contoso.com (online apps with Exchange Online): it holds Basic User; it needs Global admin + System Administrator (add Global admin and System Administrator), Exchange admin + System Administrator (add Exchange admin and System Administrator), or Delegated Mailbox Approver + System Administrator (add Delegated Mailbox Approver and System Administrator). To approve your own address, run Test & Enable on your own mailbox: it approves the address as part of the test")
     }
 
     @Test func conditionThreeTheUserNeedsWriteOnMailbox() throws {

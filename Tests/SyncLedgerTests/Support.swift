@@ -26,7 +26,7 @@ struct Fixture {
     let ledger: SyncLedger
 
     init(name: String = "ledger.sqlite") throws {
-        ledger = try SyncLedger.open(at: folder.path(name), options: .init(ambient: clock.ambient))
+        ledger = try SyncLedger.open(at: folder.path(name), options: .init(ambient: clock.ambient, simulation: true))
     }
 
     @discardableResult

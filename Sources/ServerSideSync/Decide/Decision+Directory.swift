@@ -96,10 +96,17 @@ extension Decision {
 
     /// The configuration the environment's email settings give a mailbox now:
     /// the default profile (when it is still active) and the default methods.
+    ///
+    /// A non-Exchange (POP3/IMAP) default profile never gives ACT = Server-Side
+    /// Synchronization: ACT becomes None. The commands that set the default
+    /// profile and the settings refuse that combination, so this matters only
+    /// for a ledger recorded before they did.
     func defaultConfiguration(of env: EnvironmentState) -> MailboxConfiguration {
         let profile = env.defaultProfile.flatMap { state.profiles[$0]?.isActive == true ? $0 : nil }
+        var act = env.settings.appointmentsContactsTasks
+        if act == .serverSideSync, let id = profile, state.profiles[id]?.settings.serverType.exchangeKind == .notExchange { act = .none }
         return MailboxConfiguration(profile: profile, incoming: env.settings.incoming, outgoing: env.settings.outgoing,
-                                    appointmentsContactsTasks: env.settings.appointmentsContactsTasks)
+                                    appointmentsContactsTasks: act)
     }
 
     /// Directory roles are managed by Global admins only.

@@ -107,16 +107,13 @@ extension Decision {
         if context.source == .plugIn || context.source == .workflow {
             throw Refusal(.approvalFromPlugInOrWorkflow, "email addresses cannot be approved from a \(context.source.rawValue); approve from the app or from an external application")
         }
-        if context.source == .api && !alsoChanging.isEmpty {
+        if context.source.isProgrammatic && !alsoChanging.isEmpty {
             throw Refusal(.programmaticApprovalNotAlone, "a programmatic approval must change the approval status alone; this request also changes \(alsoChanging.joined(separator: ", "))")
-        }
-        guard mailbox.approval != .approved else {
-            throw Refusal(.emailAlreadyApproved, "the address \(mailbox.emailAddress) of \(id) is already approved")
         }
         let env = try environment(mailbox.environment)
         let actor = try authority(in: mailbox.environment)
         let (exchange, crossTenant) = approvalContext(of: mailbox)
-        var method: ApprovalMethod = context.source == .api ? .programmatic : .manual
+        var method: ApprovalMethod = context.source.isProgrammatic ? .programmatic : .manual
         do {
             try requireApprover(actor, in: env, exchange: exchange, crossTenant: crossTenant, action: "approve \(mailbox.emailAddress)")
         } catch {
@@ -126,6 +123,10 @@ extension Decision {
             }
             method = .selfApproval
         }
+        // The address's state is reported only to someone who may act on it.
+        guard mailbox.approval != .approved else {
+            throw Refusal(.emailAlreadyApproved, "the address \(mailbox.emailAddress) of \(id) is already approved")
+        }
         emit(.mailboxEmailApproved(MailboxEmailApproved(
             mailbox: id, emailAddress: mailbox.emailAddress, approvedBy: actor.user, method: method,
             previousStatus: mailbox.approval, approvedByMicrosoft365Admin: actor.isTenantAdmin)))
@@ -134,11 +135,11 @@ extension Decision {
     /// Reject Email needs the same authority as approval.
     mutating func reject(_ id: MailboxID) throws(Refusal) {
         let mailbox = try mailbox(id)
-        guard mailbox.approval != .rejected else { throw Refusal(.emailAlreadyRejected, "the address \(mailbox.emailAddress) of \(id) is already rejected") }
         let env = try environment(mailbox.environment)
         let actor = try authority(in: mailbox.environment)
         let (exchange, crossTenant) = approvalContext(of: mailbox)
         try requireApprover(actor, in: env, exchange: exchange, crossTenant: crossTenant, action: "reject \(mailbox.emailAddress)")
+        guard mailbox.approval != .rejected else { throw Refusal(.emailAlreadyRejected, "the address \(mailbox.emailAddress) of \(id) is already rejected") }
         emit(.mailboxEmailRejected(MailboxEmailRejected(mailbox: id, emailAddress: mailbox.emailAddress, rejectedBy: actor.user, previousStatus: mailbox.approval)))
     }
 }

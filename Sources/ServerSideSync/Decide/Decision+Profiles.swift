@@ -50,6 +50,19 @@ extension Decision {
         _ = try requireAdministrator(in: profile.environment, to: "change email server profiles")
         try validate(settings)
         guard settings != profile.settings else { throw Refusal(.nothingToChange, "profile \(id) already has these settings") }
+        if settings.serverType.exchangeKind == .notExchange {
+            // The profile would stop carrying ACT: refuse while it is the default of an ACT-by-SSS
+            // environment, or while a mailbox synchronises ACT through it.
+            var changed = profile
+            changed.settings = settings
+            if let env = state.environments[profile.environment], env.defaultProfile == id {
+                try checkDefaultACT(profile: changed, act: env.settings.appointmentsContactsTasks, in: env.id)
+            }
+            if let mailbox = state.mailboxes.values.filter({ $0.configuration.profile == id && $0.configuration.appointmentsContactsTasks == .serverSideSync })
+                .min(by: { $0.id < $1.id }) {
+                throw Refusal(.actNotSupportedByServerType, "profile \(id) cannot become \(settings.serverType.rawValue): \(mailbox.id) synchronises appointments, contacts, and tasks through it with Server-Side Synchronization, which a POP3/IMAP server cannot carry; set that mailbox's ACT method to none or outlook first")
+            }
+        }
         emit(.serverProfileUpdated(ServerProfileUpdated(profile: id, before: profile.settings, after: settings)))
     }
 
@@ -60,6 +73,7 @@ extension Decision {
         guard profile.environment == environment else { throw Refusal(.profileInAnotherEnvironment, "profile \(id) belongs to \(profile.environment), not \(environment)") }
         guard profile.isActive else { throw Refusal(.profileInactive, "profile \(id) is inactive") }
         guard env.defaultProfile != id else { throw Refusal(.nothingToChange, "\(id) is already the default profile of \(environment)") }
+        try checkDefaultACT(profile: profile, act: env.settings.appointmentsContactsTasks, in: environment)
         emit(.defaultServerProfileSet(DefaultServerProfileSet(environment: environment, profile: id, previous: env.defaultProfile)))
     }
 
@@ -82,6 +96,17 @@ extension Decision {
         emit(.serverProfileDeactivated(ServerProfileDeactivated(profile: id)))
     }
 
+    /// The POP3/IMAP rule at the environment level: the default profile and the
+    /// default ACT method together decide what every new mailbox and every
+    /// Apply Default Email Settings gets, so a non-Exchange default profile
+    /// with ACT = Server-Side Synchronization is refused wherever it could
+    /// arise (choosing the default, changing the settings, retyping the
+    /// default profile), rather than repaired mailbox by mailbox.
+    func checkDefaultACT(profile: ProfileState, act: ACTDelivery, in environment: EnvironmentID) throws(Refusal) {
+        guard act == .serverSideSync, profile.settings.serverType.exchangeKind == .notExchange else { return }
+        throw Refusal(.actNotSupportedByServerType, "appointments, contacts, and tasks cannot synchronise through \(profile.id), a \(profile.settings.serverType.rawValue) profile, yet \(environment)'s default ACT method is Server-Side Synchronization: set the default ACT method to none or outlook first, or choose an Exchange profile")
+    }
+
     // MARK: Email settings
 
     /// Email settings need an administrator; turning off "process emails only
@@ -91,12 +116,15 @@ extension Decision {
         let env = try environment(id)
         let actor = try requireAdministrator(in: id, to: "change email settings")
         let after = change.applied(to: env.settings)
-        guard after != env.settings else { throw Refusal(.nothingToChange, "the email settings of \(id) already have these values") }
         let loosened = (env.settings.processEmailsOnlyForApprovedUsers && !after.processEmailsOnlyForApprovedUsers)
             || (env.settings.processEmailsOnlyForApprovedQueues && !after.processEmailsOnlyForApprovedQueues)
         if loosened {
             try requireApprover(actor, in: env, exchange: .exchangeOnline, crossTenant: false,
                                 action: "turn off \"Process emails only for approved users/queues\"")
+        }
+        guard after != env.settings else { throw Refusal(.nothingToChange, "the email settings of \(id) already have these values") }
+        if after.appointmentsContactsTasks == .serverSideSync, let profile = env.defaultProfile.flatMap({ state.profiles[$0] }) {
+            try checkDefaultACT(profile: profile, act: after.appointmentsContactsTasks, in: id)
         }
         emit(.emailSettingsChanged(EmailSettingsChanged(environment: id, before: env.settings, after: after)))
     }
@@ -115,11 +143,9 @@ extension Decision {
         case .needsVersion(let minimum):
             throw Refusal(.delegatedApprovalNeedsNewerVersion, "\(actor.user) may not \(action): the Delegated Mailbox Approver may approve only from version \(minimum); \(env.id) runs \(env.version). A Global admin or Exchange admin with System Administrator may")
         case .refused:
-            let allowed = row.exchange == .exchangeOnline && env.deployment == .online
-                ? "Global admin + System Administrator, Exchange admin + System Administrator, or Delegated Mailbox Approver + System Administrator"
-                : "System Administrator"
             let held = actor.rolesHeld.isEmpty ? "no roles" : actor.rolesHeld.joined(separator: ", ")
-            throw Refusal(.approverRoleCombinationNotAllowed, "\(actor.user) may not \(action) (\(env.deployment.rawValue) apps with \(row.exchange.rawValue)): it holds \(held); it needs \(allowed)")
+            throw Refusal(.approverRoleCombinationNotAllowed, "\(actor.user) may not \(action) (\(env.deployment.rawValue) apps with \(row.exchange.rawValue)): it holds \(held); "
+                          + PermissionMatrix.remedy(for: actor, at: row, version: env.version))
         }
         guard actor.level(of: .approveEmailAddresses) > .none else {
             throw Refusal(.missingApproveEmailPrivilege, "\(actor.user) may not \(action): none of its security roles grants Approve Email Addresses for Users or Queues")

@@ -7,6 +7,7 @@ extension SyncDomain {
     ///   the command has nothing to do, e.g. no retry is due).
     /// - Throws: ``Refusal`` with a stable code; nothing happened.
     public static func decide(_ command: Command, given state: SyncState, context: DecisionContext) throws(Refusal) -> [DomainEvent] {
+        try command.refuseHiddenCharacters()
         var decision = Decision(state: state, context: context)
         try decision.run(command)
         return decision.events

@@ -314,7 +314,7 @@ public enum Timestamp {
         }
         guard bytes.count >= 10, bytes[4] == 45, bytes[7] == 45,
               let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         var seconds: Int64 = 0
         var milliseconds: Int64 = 0
         var offset: Int64 = 0
@@ -340,7 +340,7 @@ public enum Timestamp {
                 guard index == bytes.count - 1 else { return nil }
             } else if bytes[index] == 43 || bytes[index] == 45 {
                 guard bytes.count == index + 6, bytes[index + 3] == 58,
-                      let oh = number(index + 1, 2), let om = number(index + 4, 2) else { return nil }
+                      let oh = number(index + 1, 2), let om = number(index + 4, 2), oh < 24, om < 60 else { return nil }
                 offset = (oh * 3600 + om * 60) * (bytes[index] == 43 ? 1 : -1)
             } else {
                 return nil
@@ -356,6 +356,16 @@ public enum Timestamp {
         let days = era * 146_097 + dayOfEra - 719_468
         let total = days * 86_400 + seconds - offset
         return Date(timeIntervalSince1970: Double(total * 1000 + milliseconds) / 1000)
+    }
+
+    /// The number of days in `month` of `year` (proleptic Gregorian), so
+    /// `2025-02-31` is refused rather than rolled over into March.
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }
 

@@ -8,6 +8,9 @@ public enum TestFailure: String, Hashable, Sendable, Codable, CaseIterable {
     case mailboxLocationUndetermined = "MailboxLocationUndetermined"
     case exchangeUnavailable = "ExchangeUnavailable"
     case mailboxSyncsWithAnotherOrg = "MailboxSyncsWithAnotherOrg"
+    /// Appointments, contacts and tasks through a POP3 or IMAP server, which
+    /// carries no calendars, contacts or tasks.
+    case actNotSupportedByServerType = "ACTNotSupportedByServerType"
     /// A transient failure that persisted through every retry.
     case retriesExhausted = "RetriesExhausted"
 
@@ -29,6 +32,8 @@ public enum TestFailure: String, Hashable, Sendable, Codable, CaseIterable {
             "Exchange Online could not be reached. The test will be retried in 5 minutes."
         case .mailboxSyncsWithAnotherOrg:
             "Appointments, contacts, and tasks cannot sync because the mailbox is configured to sync with another organization. Choose \"Sync items with Exchange from this org only\" or set the method to None in the other organization."
+        case .actNotSupportedByServerType:
+            "Appointments, contacts, and tasks cannot synchronise through a POP3 or IMAP server. Set the mailbox's ACT method to None or Outlook, or use an Exchange profile."
         case .retriesExhausted:
             "Exchange Online stayed unreachable through 10 retries; the failure is now treated as permanent and the mailbox is disabled."
         }
@@ -70,8 +75,10 @@ public protocol ExchangeOnline: Sendable {
 ///    or the profile's endpoint is not `https://partner.outlook.cn/EWS/Exchange.asmx` → permanent;
 /// 4. the address does not exist in the tenant's Exchange Online → permanent;
 /// 5. an outage covers the instant → transient;
-/// 6. appointments, contacts and tasks only: the Exchange mailbox syncs with
-///    another organization and "sync with this org only" was not chosen → permanent;
+/// 6. appointments, contacts and tasks only: the profile is POP3/IMAP (no
+///    calendars, contacts or tasks there) → permanent; or the Exchange mailbox
+///    syncs with another organization and "sync with this org only" was not
+///    chosen → permanent;
 /// 7. otherwise success. A successful ACT test whose Exchange mailbox synced
 ///    with no organization or (by choice) another one claims it for this one.
 public struct SimulatedExchangeOnline: ExchangeOnline {
@@ -99,7 +106,9 @@ public struct SimulatedExchangeOnline: ExchangeOnline {
         var failures: [Channel: TestFailure] = [:]
         var claimed = false
         if channels.contains(.appointmentsContactsTasks) {
-            if let other = syncOrg, other != mailbox.environment, !syncThisOrgOnly {
+            if profile.settings.serverType.exchangeKind == .notExchange {
+                failures[.appointmentsContactsTasks] = .actNotSupportedByServerType
+            } else if let other = syncOrg, other != mailbox.environment, !syncThisOrgOnly {
                 failures[.appointmentsContactsTasks] = .mailboxSyncsWithAnotherOrg
             } else if syncOrg != mailbox.environment {
                 claimed = true

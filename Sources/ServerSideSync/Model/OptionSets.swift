@@ -149,4 +149,9 @@ public enum CommandSource: String, Hashable, Sendable, Codable, CaseIterable {
     case workflow
     /// SyncLedger itself (retries, jobs).
     case system
+
+    /// Whether the request comes from code rather than a person: an external
+    /// application (`api`) or code calling the library (`programmatic`).
+    /// Both approve programmatically (§B7: the approval must come alone).
+    public var isProgrammatic: Bool { self == .api || self == .programmatic }
 }

@@ -62,9 +62,13 @@ public struct EmailSettingsChange: Hashable, Sendable, Codable {
 
 /// How a profile authenticates to its mail server.
 ///
-/// Secrets never enter the domain or the log: a command carries only a
-/// fingerprint of the secret, computed by the caller (the facade salts and
-/// hashes it), so auditors can see that a secret was set or changed.
+/// Secrets never enter the domain or the log. A command carries, in the
+/// `…Fingerprint` fields (named so by the first event schema), a marker the
+/// caller makes afresh each time a secret is set — random, never derived from
+/// the secret — so auditors see that and when a secret was set or rotated and
+/// nobody can test guesses against it. Ledgers written before this rule may
+/// hold salted SHA-256 prefixes there; those stay in the log, which is
+/// append-only.
 public enum Authentication: Hashable, Sendable, Codable {
     /// Server-to-Server Authentication (Same Tenant).
     case serverToServer

@@ -11,12 +11,17 @@
 /// | on-premises + Exchange Online | n/a | n/a | n/a | Yes | n/a | n/a | n/a |
 /// | on-premises + Exchange on-premises | n/a | n/a | n/a | Yes | n/a | n/a | n/a |
 ///
-/// How an actor is matched: roles whose every column is n/a in the row do not
-/// count there (on the on-premises rows a Global admin + System admin is
-/// simply a System admin). A combination column matches when the actor holds
-/// all of its roles; an "alone" column matches when that role is the only one
-/// that counts. The actor may approve when some matching column says Yes.
-/// The approval privilege (§5.1) is checked separately.
+/// How an actor is matched: roles add up. Every column names the roles a
+/// person holds *at least* ("alone" means "this role, without the others of
+/// the Yes columns", not "and no other role"), so a column matches when the
+/// actor holds all of its roles, and the actor may approve when some matching
+/// column says Yes. Holding more roles never takes a right away: Global admin
+/// alone is No but Global admin + System admin is Yes on the Exchange Online
+/// row, and a Service admin who is also System admin may approve on the
+/// Exchange on-premises row through the "System admin alone" column (the
+/// domain notes, B7, say so explicitly; no cell says otherwise). A No or n/a
+/// cell therefore never refuses by itself: refusal means no Yes column is
+/// covered. The approval privilege (§5.1) is checked separately.
 ///
 /// SyncLedger's choices where the table is silent: a profile that is not
 /// Exchange (POP3/SMTP, IMAP/SMTP) uses the Exchange on-premises row, since
@@ -67,7 +72,7 @@ public enum PermissionMatrix {
 
     /// The roles the matrix talks about.
     enum MatrixRole: Hashable, Sendable {
-        case globalAdmin, exchangeAdmin, serviceAdmin, systemAdmin, delegatedApprover
+        case globalAdmin, exchangeAdmin, delegatedApprover, serviceAdmin, systemAdmin
     }
 
     /// The table, row by row, columns in ``Column/allCases`` order.
@@ -105,21 +110,24 @@ public enum PermissionMatrix {
         case refused
     }
 
-    /// Decides whether `authority` may approve at `row`.
-    public static func verdict(for authority: Authority, at row: Row, version: DynamicsVersion) -> Verdict {
+    /// The matrix's roles `authority` holds.
+    static func roles(of authority: Authority) -> Set<MatrixRole> {
         var held: Set<MatrixRole> = []
         if authority.holds(.globalAdmin) { held.insert(.globalAdmin) }
         if authority.holds(.exchangeAdmin) { held.insert(.exchangeAdmin) }
         if authority.holds(.serviceAdmin) { held.insert(.serviceAdmin) }
         if authority.isSystemAdministrator { held.insert(.systemAdmin) }
         if authority.holds(.delegatedMailboxApprover) { held.insert(.delegatedApprover) }
+        return held
+    }
+
+    /// Decides whether `authority` may approve at `row`: allowed by the first
+    /// Yes column (in table order) whose roles it holds at least.
+    public static func verdict(for authority: Authority, at row: Row, version: DynamicsVersion) -> Verdict {
+        let held = roles(of: authority)
         let cells = table[row]!
-        let counting = Set(Column.allCases.filter { cells[$0] != .notApplicable }.flatMap(\.roles))
-        let relevant = held.intersection(counting)
         var gatedBy: DynamicsVersion?
-        for column in Column.allCases {
-            let matches = column.isAlone ? relevant == column.roles : column.roles.isSubset(of: relevant)
-            guard matches else { continue }
+        for column in Column.allCases where column.roles.isSubset(of: held) {
             switch cells[column]! {
             case .yes: return .allowed(by: column)
             case .yesFrom(let minimum):
@@ -130,5 +138,41 @@ public enum PermissionMatrix {
         }
         if let gatedBy { return .needsVersion(gatedBy) }
         return .refused
+    }
+
+    /// What would let `authority` approve at `row`, in words a person can act
+    /// on: each Yes column of the row (usable at `version`) with the roles the
+    /// actor still lacks, fewest missing first — e.g. "Global admin + System
+    /// Administrator (add System Administrator)".
+    public static func remedy(for authority: Authority, at row: Row, version: DynamicsVersion) -> String {
+        let held = roles(of: authority)
+        let cells = table[row]!
+        let options = Column.allCases.compactMap { column -> (Column, [MatrixRole])? in
+            switch cells[column]! {
+            case .yes: break
+            case .yesFrom(let minimum) where version >= minimum: break
+            default: return nil
+            }
+            return (column, MatrixRole.allCases.filter { column.roles.contains($0) && !held.contains($0) })
+        }.sorted { ($0.1.count, Column.allCases.firstIndex(of: $0.0)!) < ($1.1.count, Column.allCases.firstIndex(of: $1.0)!) }
+        guard !options.isEmpty else { return "no combination of roles may approve here" }
+        let phrases = options.map { column, missing in
+            let combination = MatrixRole.allCases.filter(column.roles.contains).map(\.label).joined(separator: " + ")
+            return missing.isEmpty ? combination : "\(combination) (add \(missing.map(\.label).joined(separator: " and ")))"
+        }
+        return "it needs " + (phrases.count == 1 ? phrases[0] : phrases.dropLast().joined(separator: ", ") + ", or " + phrases.last!)
+    }
+}
+
+extension PermissionMatrix.MatrixRole: CaseIterable {
+    /// The role's name as admins know it.
+    var label: String {
+        switch self {
+        case .globalAdmin: "Global admin"
+        case .exchangeAdmin: "Exchange admin"
+        case .serviceAdmin: "Service admin"
+        case .systemAdmin: "System Administrator"
+        case .delegatedApprover: "Delegated Mailbox Approver"
+        }
     }
 }
