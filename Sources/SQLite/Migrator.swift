@@ -6,10 +6,14 @@
 /// written by a newer version and is refused, never "repaired".
 public struct Migrator: Sendable {
     /// A database was migrated by a newer version of the program.
-    public struct UnknownMigrations: Error, Equatable, Sendable {
+    public struct UnknownMigrations: Error, Equatable, Sendable, CustomStringConvertible {
         /// The identifiers recorded in the database that this code does not know.
         public let identifiers: [String]
         public init(identifiers: [String]) { self.identifiers = identifiers }
+
+        public var description: String {
+            "the file was migrated by a newer version (unknown schema migrations: \(identifiers.joined(separator: ", "))); upgrade to open it"
+        }
     }
 
     private var migrations: [(identifier: String, body: @Sendable (Connection) throws -> Void)] = []

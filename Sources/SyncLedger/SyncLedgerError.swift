@@ -54,6 +54,7 @@ public enum SyncLedgerError: Error, Sendable, CustomStringConvertible {
         case let error as OpenError:
             if case .storage(let cause) = error, let mapped = classify(cause) { mapped } else { .cannotOpen(error) }
         case let error as SQLiteError: classify(error) ?? .storage("\(error)")
+        case let error as Migrator.UnknownMigrations: .storage("cannot open the ledger: its read models: \(error.description)")
         case let error as DecodingError: .storage("an event could not be decoded: \(error)")
         case let error as UnknownEventType: .storage("\(error): written by a newer SyncLedger? `log verify`, `log head` and `log export` still read it")
         default: .storage("\(error)")

@@ -4,7 +4,8 @@ import Foundation
 struct CLI {
     let folder: URL
     var db: String { folder.appendingPathComponent("ledger.sqlite").path }
-    var now = "2025-03-03T09:00:00Z"
+    /// The pinned decision clock (`SYNCLEDGER_NOW`); nil runs on the system clock.
+    var now: String? = "2025-03-03T09:00:00Z"
 
     /// A fresh folder; with `simulation`, its ledger is created at once as a
     /// simulation ledger, the only kind on which the pinned clock
@@ -63,6 +64,7 @@ struct CLI {
         var environment = ProcessInfo.processInfo.environment
         environment["SYNCLEDGER_DB"] = db
         environment["SYNCLEDGER_NOW"] = now
+        if now == nil { environment.removeValue(forKey: "SYNCLEDGER_NOW") }
         environment.removeValue(forKey: "SYNCLEDGER_ACTOR")
         for (key, value) in extra { environment[key] = value }
         process.environment = environment

@@ -39,6 +39,10 @@ extension Decision {
         _ = try requireAdministrator(in: environment, to: "create email server profiles")
         guard !id.rawValue.isEmpty, state.profiles[id] == nil else { throw Refusal(.alreadyExists, "profile id \(id) is already used") }
         try validate(settings)
+        if setAsDefault {
+            try checkDefaultACT(profile: ProfileState(id: id, environment: environment, settings: settings),
+                                act: env.settings.appointmentsContactsTasks, in: environment)
+        }
         emit(.serverProfileCreated(ServerProfileCreated(profile: id, environment: environment, settings: settings)))
         if setAsDefault {
             emit(.defaultServerProfileSet(DefaultServerProfileSet(environment: environment, profile: id, previous: env.defaultProfile)))
