@@ -25,7 +25,7 @@ struct StoreOptions: ParsableArguments {
     /// commands accept only on a simulation ledger (`init --simulation`) and
     /// never ahead of the system clock. `recorded_at` is always the system's.
     func ambient() throws -> Ambient {
-        guard let text = ProcessInfo.processInfo.environment["SYNCLEDGER_NOW"] else { return .live }
+        guard let text = ProcessInfo.processInfo.environment["SYNCLEDGER_NOW"], !text.isEmpty else { return .live }
         guard let instant = Timestamp.parse(text) else {
             throw ValidationError("SYNCLEDGER_NOW is not an RFC 3339 instant: \(text)")
         }

@@ -46,6 +46,42 @@ struct SyncLedgerCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(count) words on the command line (at most \(maximumArguments)); pass long mailbox lists with --mailboxes-from FILE (one per line, - for standard input)\n".utf8))
             Foundation.exit(ExitStatus.usage)
         }
-        main(nil)
+        // Parsed and run here rather than by `main(nil)` so that input found
+        // invalid while running (no actor, a file that cannot be read) is
+        // reported with the usage of the subcommand that was run, not the
+        // top level's.
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot(nil)
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            var runnable = command
+            try runnable.run()
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("""
+                Error: \(error.message)
+                Usage: \(usageString(for: type(of: command)))
+                  See 'syncledger help \(commandPath(of: type(of: command)))' for more information.
+
+                """.utf8))
+            Foundation.exit(ExitStatus.usage)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The words naming `command` below `syncledger`, e.g. `mailbox approve`.
+    static func commandPath(of command: any ParsableCommand.Type) -> String {
+        func search(_ node: any ParsableCommand.Type, _ path: [String]) -> [String]? {
+            if node == command { return path }
+            for child in node.configuration.subcommands + node.configuration.groupedSubcommands.flatMap(\.subcommands) {
+                let name = child.configuration.commandName ?? child._commandName
+                if let found = search(child, path + [name]) { return found }
+            }
+            return nil
+        }
+        return (search(Self.self, []) ?? []).joined(separator: " ")
     }
 }

@@ -117,6 +117,14 @@ struct EndToEndTests {
         let broken = try cli.run("log verify")
         #expect(broken.status == 76)
         #expect(broken.stderr == "error: the log is broken at #1: its hash does not match its content (the event was altered)\n")
+        // With --json, stdout is exactly one document (the report), whatever went wrong.
+        let json = try cli.run("log verify --json")
+        #expect(json.status == 76)
+        let document = json.json as? [String: Any]
+        #expect(document?["intact"] as? Bool == false)
+        #expect(document?["position"] as? Int == 1)
+        #expect(document?["reason"] as? String == "its hash does not match its content (the event was altered)")
+        #expect(document?.count == 3, "\(json.stdout)")
     }
 
     @Test func theJSONLExportReverifiesOffline() throws {

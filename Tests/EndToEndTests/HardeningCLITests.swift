@@ -304,7 +304,11 @@ struct HardeningCLITests {
         // An ambiguous or unknown mailbox is explained by the subcommand, never the top-level usage.
         let unknown = try cli.run("mailbox approve nobody --as gabriela@contoso.com")
         #expect(unknown.status == 65)
-        #expect(!unknown.stderr.contains("USAGE: syncledger <subcommand>"))
+        #expect(unknown.stderr == "error: no mailbox nobody\n")
+        let noActor = try cli.run("mailbox approve alice@contoso.com")
+        #expect(noActor.status == 64)
+        #expect(noActor.stderr.hasPrefix("Error: say who acts: --as UPN (or set SYNCLEDGER_ACTOR)\nUsage: syncledger mailbox approve [--db <path>]"), "\(noActor.stderr)")
+        #expect(noActor.stderr.hasSuffix("See 'syncledger help mailbox approve' for more information.\n"))
     }
 
     @Test func anUnknownProjectionMigrationIsExplainedInWords() throws {

@@ -18,12 +18,6 @@ struct HardeningLogTests {
             """)
     }
 
-    func makeLog(_ folder: TemporaryFolder, count: Int = 5) throws -> String {
-        let log = try openLog(folder)
-        for n in 1...count { try log.append([event(n, StreamID("s\(n % 2)"))]) }
-        return folder.path()
-    }
-
     // MARK: 1. Atomic creation
 
     @Test func aNewLogAppearsComplete() throws {

@@ -32,6 +32,13 @@ func event(_ n: Int, _ stream: StreamID, type: String = "Counted", data: String?
     NewEvent(id: uuid(n), stream: stream, type: type, data: data ?? #"{"n":\#(n)}"#, metadata: #"{"actor":"test"}"#)
 }
 
+/// A log with `count` events, closed, so raw SQL can work on the file.
+func makeLog(_ folder: TemporaryFolder, count: Int = 5) throws -> String {
+    let log = try openLog(folder)
+    for n in 1...count { try log.append([event(n, StreamID("s\(n % 2)"))]) }
+    return folder.path()
+}
+
 func openLog(_ folder: TemporaryFolder, clock: ManualClock = ManualClock(), name: String = "log.sqlite") throws -> EventLog {
     try EventLog.open(at: folder.path(name), options: .init(clock: clock.function))
 }

@@ -5,13 +5,6 @@ import Testing
 
 @Suite("Append-only and tamper evidence")
 struct TamperTests {
-    /// A log with `count` events, closed, so raw SQL can work on the file.
-    func makeLog(_ folder: TemporaryFolder, count: Int = 5) throws -> String {
-        let log = try openLog(folder)
-        for n in 1...count { try log.append([event(n, StreamID("s\(n % 2)"))]) }
-        return folder.path()
-    }
-
     @Test func rawUpdateAndDeleteAreRefusedByTriggers() throws {
         let folder = TemporaryFolder()
         let path = try makeLog(folder)
