@@ -46,7 +46,7 @@ let package = Package(
             path: "Sources/SyncLedger",
             swiftSettings: strict
         ),
-        .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
+        .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync", "SyncLedger"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
         .executableTarget(
             name: "SyncLedgerCLI",
             // Front ends see the facade and the domain's value types only.
@@ -61,6 +61,7 @@ let package = Package(
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
         .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting"], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
+        .testTarget(name: "ExampleTests", dependencies: ["SyncLedgerTesting", "SyncLedger", "ServerSideSync"], path: "Tests/ExampleTests", swiftSettings: strict),
         .testTarget(name: "SyncLedgerTests", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting"], path: "Tests/SyncLedgerTests", swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncLedger", "EventLog", "SQLite", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/EndToEndTests", swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),

@@ -97,16 +97,26 @@ public struct Outcome: Sendable {
 
 /// Renders events as one line each (`TypeName {sorted json}`) and diffs lists of them.
 public enum EventDiff {
-    /// The line of one event.
+    /// The line of one event: its type name and its data as sorted JSON.
     public static func line(_ event: DomainEvent) -> String {
         let data = (try? event.encodedData()) ?? Data()
         return "\(event.typeName.name) \(String(decoding: data, as: UTF8.self))"
     }
 
-    /// A diff: common lines indented, expected-only lines with `−`, actual-only with `+`.
+    /// A diff of two event lists: common lines indented, expected-only lines
+    /// with `−`, actual-only with `+`.
     public static func lines(expected: [DomainEvent], actual: [DomainEvent]) -> String {
-        let a = expected.map(line), b = actual.map(line)
-        // Longest common subsequence, so reordered or inserted events show plainly.
+        LineDiff.lines(expected: expected.map(line), actual: actual.map(line))
+    }
+}
+
+/// A minimal line diff (longest common subsequence), the format of every
+/// failure message of this library: common lines indented by two spaces,
+/// lines only expected prefixed `−`, lines only in the actual value `+`.
+public enum LineDiff {
+    /// The diff of `expected` against `actual`, one line each.
+    public static func lines(expected a: [String], actual b: [String]) -> String {
+        // Longest common subsequence, so reordered or inserted lines show plainly.
         var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
@@ -118,12 +128,19 @@ public enum EventDiff {
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, a[i] == b[j] {
                 output.append("  \(a[i])"); i += 1; j += 1
-            } else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] {
-                output.append("+ \(b[j])"); j += 1
-            } else {
+            } else if i < a.count, j == b.count || table[i + 1][j] >= table[i][j + 1] {
                 output.append("− \(a[i])"); i += 1
+            } else {
+                output.append("+ \(b[j])"); j += 1
             }
         }
         return output.joined(separator: "\n")
+    }
+
+    /// One line per value: its keys sorted, as compact JSON.
+    public static func jsonLines<T: Encodable>(_ values: [T]) -> [String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return values.map { String(decoding: (try? encoder.encode($0)) ?? Data(), as: UTF8.self) }
     }
 }
