@@ -5,7 +5,9 @@ import ServerSideSync
 /// environment on a recent version, its people, and helpers to build history
 /// by running real commands through `decide`.
 public enum Contoso {
+    /// The one environment of the world: online, on a recent version.
     public static let environment: EnvironmentID = "contoso-prod"
+    /// The Exchange Online profile provisioning created, the environment's default.
     public static let exchangeProfile: ProfileID = "exo-default"
     /// Global admin who created the tenant and provisioned the environment (System Administrator there).
     public static let gabriela: UserPrincipalName = "gabriela@contoso.com"
@@ -24,6 +26,7 @@ public enum Contoso {
     /// The instant `minutes` after ``t0``.
     public static func at(minutes: Double) -> Date { t0.addingTimeInterval(minutes * 60) }
 
+    /// The id of `upn`'s user mailbox in `env`.
     public static func mailbox(_ upn: UserPrincipalName, in env: EnvironmentID = environment) -> MailboxID {
         MailboxID(environment: env, owner: .user(upn))
     }

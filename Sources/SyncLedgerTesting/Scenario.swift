@@ -19,6 +19,7 @@ public struct Scenario: Sendable {
     /// The state those events fold into.
     public var state: SyncState { SyncDomain.fold(history) }
 
+    /// A scenario whose past is `history` (empty by default).
     public init(given history: [DomainEvent] = []) { self.history = history }
 
     /// A scenario whose past is `history` followed by the events `command` produces.
@@ -48,7 +49,9 @@ public struct Scenario: Sendable {
 
 /// What a command did: the events, or a refusal.
 public struct Outcome: Sendable {
+    /// The past the command was decided on.
     public var history: [DomainEvent]
+    /// The events the command produced, or its refusal.
     public var result: Result<[DomainEvent], Refusal>
 
     /// The events, or `[]` after a refusal.
