@@ -138,6 +138,7 @@ public final class WriteTransaction {
                 .text(event.data), .text(event.metadata), .integer(recordedAt), .blob(previousHash), .blob(hash),
             ])
             try statement.step()
+            try connection.appendMerkleLeaf(index: position.rawValue - 1, hash: MerkleTree.leafHash(canonical))
             recorded.append(RecordedEvent(
                 position: position, stream: event.stream, streamVersion: version, id: event.id, type: event.type,
                 schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata,

@@ -83,6 +83,37 @@ extension EventLog {
                 try db.execute(modeTriggerSQL[name]!)
             }
         }
+        // The Merkle tree over the log (MerkleTree): every complete subtree's
+        // hash, append-only like the events; filled for the events already there.
+        migrator.register("3-merkle-tree") { db in
+            try db.execute("""
+                CREATE TABLE merkle_nodes (
+                  level INTEGER NOT NULL CHECK (level >= 0),
+                  idx   INTEGER NOT NULL CHECK (idx >= 0),
+                  hash  BLOB    NOT NULL CHECK (length(hash) = 32),
+                  PRIMARY KEY (level, idx)
+                ) STRICT, WITHOUT ROWID
+                """)
+            for name in merkleTriggerSQL.keys.sorted() { try db.execute(merkleTriggerSQL[name]!) }
+            let statement = try db.prepare("SELECT \(eventColumns) FROM events ORDER BY position")
+            var index: Int64 = 0
+            while try statement.step() {
+                try db.appendMerkleLeaf(index: index, hash: MerkleTree.leafHash(of: try statement.recordedEvent()))
+                index += 1
+            }
+        }
         return migrator
     }()
+
+    /// The triggers that keep the Merkle tree's nodes append-only.
+    static let merkleTriggerSQL: [String: String] = [
+        "merkle_nodes_no_update": """
+            CREATE TRIGGER merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes
+            BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: UPDATE is not allowed'); END
+            """,
+        "merkle_nodes_no_delete": """
+            CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
+            BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: DELETE is not allowed'); END
+            """,
+    ]
 }

@@ -36,6 +36,16 @@ public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
     case headMismatch(found: LogHead)
     /// The row could not be read at all (e.g. a malformed event id).
     case unreadable(reason: String)
+    /// The log is shorter than a signed checkpoint says it was: its tail was
+    /// removed (reported at the head).
+    case checkpointBeyondHead(size: Int64)
+    /// The first `size` events do not hash to the checkpoint's Merkle root:
+    /// something up to that position was rewritten, even though the chain
+    /// may have been recomputed to hide it (reported at `size`).
+    case checkpointRootMismatch(size: Int64)
+    /// The Merkle nodes stored in the file disagree with the events (proofs
+    /// served from them would not verify).
+    case storedTreeMismatch
 
     public var description: String {
         switch self {
@@ -49,6 +59,9 @@ public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
         case .anchorMismatch: "the trusted anchor is not in the log as given"
         case .headMismatch(let found): "the head is \(found.position) \(hexString(found.hash)), not the expected one"
         case .unreadable(let reason): "the row cannot be read: \(reason)"
+        case .checkpointBeyondHead(let size): "the log ends before the checkpoint's \(size) events: its tail was removed"
+        case .checkpointRootMismatch(let size): "the first \(size) events do not hash to the checkpoint's Merkle root: an event up to #\(size) was rewritten (and the chain recomputed)"
+        case .storedTreeMismatch: "the Merkle nodes stored in the file do not match the events"
         }
     }
 }
@@ -90,8 +103,14 @@ extension EventLog {
     ///   - expectingHead: A head recorded earlier outside the file; the log must
     ///     end exactly there (detects truncation and wholesale rewrites).
     ///   - progress: Called with each page's last position.
-    public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil,
+    ///   - treeHead: A signed checkpoint's tree size and Merkle root: every leaf
+    ///     is recomputed from the events (not from the stored nodes) and the
+    ///     first `size` must hash to `root`; the log must be at least that long;
+    ///     and the stored tree must match the events at the head. Not with `anchor`.
+    public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil, treeHead: (size: Int64, root: [UInt8])? = nil,
                        progress: ((Position) -> Void)? = nil) throws -> VerifyReport {
+        var frontier = MerkleTree.Frontier()
+        let trackTree = treeHead != nil && anchor == nil
         var expectedPosition = Position.origin
         var previousHash = HashChain.genesis
         var previousTime = Int64.min
@@ -122,7 +141,16 @@ extension EventLog {
                     return .broken(at: expectedPosition, reason: .missingPosition(found: event.position))
                 }
                 if event.previousHash != previousHash { return .broken(at: event.position, reason: .previousHashMismatch) }
-                if HashChain.expectedHash(of: event) != event.hash { return .broken(at: event.position, reason: .hashMismatch) }
+                let canonical = HashChain.canonicalBytes(
+                    position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id, type: event.type,
+                    schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata, recordedAtMicroseconds: event.recordedAtMicroseconds)
+                if HashChain.hash(previous: event.previousHash, canonical: canonical) != event.hash { return .broken(at: event.position, reason: .hashMismatch) }
+                if trackTree {
+                    frontier.append(MerkleTree.leafHash(canonical))
+                    if let treeHead, frontier.size == treeHead.size, frontier.root != treeHead.root {
+                        return .broken(at: event.position, reason: .checkpointRootMismatch(size: treeHead.size))
+                    }
+                }
                 if event.recordedAtMicroseconds < previousTime { return .broken(at: event.position, reason: .timeWentBackwards) }
                 if !row.dataIsJSON { return .broken(at: event.position, reason: .malformedJSON(column: "data")) }
                 if !row.metadataIsJSON { return .broken(at: event.position, reason: .malformedJSON(column: "metadata")) }
@@ -143,12 +171,18 @@ extension EventLog {
             progress?(expectedPosition)
         }
         // The chain is sound; now check nothing lets the next change slip in.
-        for (name, sql) in Self.triggerSQL.merging(Self.modeTriggerSQL, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
+        for (name, sql) in Self.triggerSQL.merging(Self.modeTriggerSQL, uniquingKeysWith: { a, _ in a }).merging(Self.merkleTriggerSQL, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
             let stored = try read { try $0.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", .text(name))?.string }
             if stored != sql { return .broken(at: .origin, reason: .missingTrigger(name: name)) }
         }
         if let expectingHead, expectingHead.position != lastHead.position || expectingHead.hash != lastHead.hash {
             return .broken(at: lastHead.position, reason: .headMismatch(found: lastHead))
+        }
+        if let treeHead, trackTree {
+            if treeHead.size > lastHead.position.rawValue { return .broken(at: lastHead.position, reason: .checkpointBeyondHead(size: treeHead.size)) }
+            if treeHead.size == 0 && treeHead.root != MerkleTree.emptyRoot { return .broken(at: .origin, reason: .checkpointRootMismatch(size: 0)) }
+            let stored = try read { db in try MerkleTree.root(size: lastHead.position.rawValue) { try db.merkleNode(level: $0, index: $1) } }
+            if stored != frontier.root { return .broken(at: lastHead.position, reason: .storedTreeMismatch) }
         }
         return .intact(events: count, head: lastHead)
     }

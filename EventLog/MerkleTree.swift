@@ -1,0 +1,212 @@
+import Crypto
+import Foundation
+import SQLite
+
+/// The Merkle tree over the log, exactly as RFC 9162 §2.1 defines it, next to
+/// the hash chain.
+///
+/// - leaf *i* (0-based; the event at position *i* + 1) = SHA-256(0x00 ‖ canonical bytes of the event)
+///   — the same canonical bytes the chain hashes (``HashChain``);
+/// - interior node = SHA-256(0x01 ‖ left ‖ right);
+/// - the tree of *n* leaves splits at *k*, the largest power of two below *n*:
+///   MTH(D[n]) = SHA-256(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])); the empty tree's
+///   hash is SHA-256 of nothing.
+///
+/// The log stores the hash of every *complete* subtree in `merkle_nodes`
+/// (`level` 0 = leaves; node (level, index) covers leaves
+/// [index·2^level, (index+1)·2^level)), written in the append's own
+/// transaction: one leaf plus, on average, one interior node per event. Every
+/// root, inclusion proof and consistency proof is then O(log n) reads.
+public enum MerkleTree {
+    /// The hash of the empty tree.
+    public static let emptyRoot = Array(SHA256.hash(data: Data()))
+
+    /// SHA-256(0x00 ‖ `canonical`).
+    public static func leafHash(_ canonical: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        hasher.update(data: canonical)
+        return Array(hasher.finalize())
+    }
+
+    /// SHA-256(0x01 ‖ `left` ‖ `right`).
+    public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: [0x01])
+        hasher.update(data: left)
+        hasher.update(data: right)
+        return Array(hasher.finalize())
+    }
+
+    /// The leaf hash of a recorded event.
+    public static func leafHash(of event: RecordedEvent) -> [UInt8] {
+        leafHash(HashChain.canonicalBytes(
+            position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id, type: event.type,
+            schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata, recordedAtMicroseconds: event.recordedAtMicroseconds))
+    }
+
+    /// The largest power of two strictly below `n` (n ≥ 2).
+    static func split(_ n: Int64) -> Int64 {
+        var k: Int64 = 1
+        while k << 1 < n { k <<= 1 }
+        return k
+    }
+
+    /// A source of complete-subtree hashes: (level, index) → hash.
+    public typealias Nodes = (_ level: Int, _ index: Int64) throws -> [UInt8]
+
+    /// MTH of the `size` leaves from `start`, from complete subtrees.
+    static func subtreeHash(start: Int64, size: Int64, _ node: Nodes) throws -> [UInt8] {
+        if size & (size - 1) == 0 && start % size == 0 {
+            return try node(size.trailingZeroBitCount, start / size)
+        }
+        let k = split(size)
+        return nodeHash(try subtreeHash(start: start, size: k, node), try subtreeHash(start: start + k, size: size - k, node))
+    }
+
+    /// The root of the tree of the first `size` leaves.
+    public static func root(size: Int64, _ node: Nodes) throws -> [UInt8] {
+        size == 0 ? emptyRoot : try subtreeHash(start: 0, size: size, node)
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `size` leaves
+    /// (RFC 9162 §2.1.3.1), leaf-side sibling first.
+    public static func inclusionProof(index: Int64, size: Int64, _ node: Nodes) throws -> [[UInt8]] {
+        precondition(index >= 0 && index < size)
+        func path(_ m: Int64, _ start: Int64, _ n: Int64) throws -> [[UInt8]] {
+            guard n > 1 else { return [] }
+            let k = split(n)
+            if m < k { return try path(m, start, k) + [try subtreeHash(start: start + k, size: n - k, node)] }
+            return try path(m - k, start + k, n - k) + [try subtreeHash(start: start, size: k, node)]
+        }
+        return try path(index, 0, size)
+    }
+
+    /// The consistency proof from the tree of `first` leaves to the tree of
+    /// `second` leaves (RFC 9162 §2.1.4.1); empty when they are equal or
+    /// `first` is 0.
+    public static func consistencyProof(first: Int64, second: Int64, _ node: Nodes) throws -> [[UInt8]] {
+        precondition(first >= 0 && first <= second)
+        guard first > 0 && first < second else { return [] }
+        func subproof(_ m: Int64, _ start: Int64, _ n: Int64, _ complete: Bool) throws -> [[UInt8]] {
+            if m == n { return complete ? [] : [try subtreeHash(start: start, size: n, node)] }
+            let k = split(n)
+            if m <= k { return try subproof(m, start, k, complete) + [try subtreeHash(start: start + k, size: n - k, node)] }
+            return try subproof(m - k, start + k, n - k, false) + [try subtreeHash(start: start, size: k, node)]
+        }
+        return try subproof(first, 0, second, true)
+    }
+
+    /// Checks an inclusion proof (RFC 9162 §2.1.3.2).
+    public static func verifyInclusion(leaf: [UInt8], index: Int64, size: Int64, proof: [[UInt8]], root: [UInt8]) -> Bool {
+        guard index >= 0, index < size else { return false }
+        var fn = index, sn = size - 1
+        var r = leaf
+        for p in proof {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = nodeHash(p, r)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                }
+            } else {
+                r = nodeHash(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    /// Checks a consistency proof (RFC 9162 §2.1.4.2): the tree of `second`
+    /// leaves with root `secondRoot` extends the tree of `first` leaves with
+    /// root `firstRoot`.
+    public static func verifyConsistency(first: Int64, firstRoot: [UInt8], second: Int64, secondRoot: [UInt8], proof: [[UInt8]]) -> Bool {
+        guard first >= 0, first <= second else { return false }
+        if first == second { return proof.isEmpty && firstRoot == secondRoot }
+        if first == 0 { return proof.isEmpty }
+        guard !proof.isEmpty else { return false }
+        var path = proof
+        if first & (first - 1) == 0 { path.insert(firstRoot, at: 0) }
+        var fn = first - 1, sn = second - 1
+        while fn & 1 == 1 { fn >>= 1; sn >>= 1 }
+        var fr = path[0], sr = path[0]
+        for c in path.dropFirst() {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                fr = nodeHash(c, fr)
+                sr = nodeHash(c, sr)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                }
+            } else {
+                sr = nodeHash(sr, c)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return fr == firstRoot && sr == secondRoot && sn == 0
+    }
+
+    /// The roots of the complete subtrees of the leaves pushed so far, for
+    /// computing a root while streaming leaves (verify, outside verifiers).
+    public struct Frontier: Sendable {
+        /// (level, hash), leftmost (highest) first.
+        private(set) var stack: [(level: Int, hash: [UInt8])] = []
+        public private(set) var size: Int64 = 0
+
+        public init() {}
+
+        public mutating func append(_ leaf: [UInt8]) {
+            var level = 0, hash = leaf
+            while let last = stack.last, last.level == level {
+                stack.removeLast()
+                hash = MerkleTree.nodeHash(last.hash, hash)
+                level += 1
+            }
+            stack.append((level, hash))
+            size += 1
+        }
+
+        /// MTH of every leaf pushed.
+        public var root: [UInt8] {
+            guard var result = stack.last?.hash else { return MerkleTree.emptyRoot }
+            for entry in stack.dropLast().reversed() { result = MerkleTree.nodeHash(entry.hash, result) }
+            return result
+        }
+    }
+}
+
+extension Connection {
+    /// The stored hash of complete subtree (`level`, `index`).
+    func merkleNode(level: Int, index: Int64) throws -> [UInt8] {
+        let statement = try statement("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
+        defer { statement.reset() }
+        try statement.bind([.int(level), .integer(index)])
+        guard try statement.step() else {
+            throw SQLiteError(code: .corrupt, message: "the Merkle tree lacks node (\(level), \(index))")
+        }
+        return statement.blob(at: 0)
+    }
+
+    /// Stores leaf `index` and every complete subtree it closes.
+    func appendMerkleLeaf(index: Int64, hash: [UInt8]) throws(SQLiteError) {
+        let insert = try statement("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)")
+        try insert.bind([.int(0), .integer(index), .blob(hash)])
+        try insert.step()
+        insert.reset()
+        var level = 0, position = index, current = hash
+        while position & 1 == 1 {
+            let left: [UInt8]
+            do { left = try merkleNode(level: level, index: position - 1) } catch let error as SQLiteError { throw error } catch {
+                throw SQLiteError(code: .error, message: "\(error)")
+            }
+            current = MerkleTree.nodeHash(left, current)
+            level += 1
+            position >>= 1
+            try insert.bind([.int(level), .integer(position), .blob(current)])
+            try insert.step()
+            insert.reset()
+        }
+    }
+}
