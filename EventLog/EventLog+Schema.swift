@@ -102,6 +102,21 @@ extension EventLog {
                 index += 1
             }
         }
+        // Signed checkpoints the ledger issued (`log checkpoint`), kept beside the log.
+        migrator.register("4-checkpoints") { db in
+            try db.execute("""
+                CREATE TABLE checkpoints (
+                  tree_size  INTEGER NOT NULL CHECK (tree_size >= 1),
+                  root       BLOB    NOT NULL CHECK (length(root) = 32),
+                  note       TEXT    NOT NULL,
+                  created_at INTEGER NOT NULL   -- microseconds since 1970 (system clock)
+                ) STRICT;
+                CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+                BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+                BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                """)
+        }
         return migrator
     }()
 

@@ -94,6 +94,8 @@ extension EventLog {
     public typealias Report = VerifyReport
     public typealias Anchor = ChainAnchor
     public typealias Break = ChainBreak
+    public typealias SignedCheckpoint = Checkpoint
+    public typealias KeyFiles = CheckpointKey
 }
 
 /// ``Position`` under a name that does not collide with nested aliases.

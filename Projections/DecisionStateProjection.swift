@@ -99,6 +99,7 @@ public final class DecisionStateProjection: Projection {
             case "mailbox": state.mailboxes[MailboxID(key)] = try decoder.decode(MailboxState.self, from: json)
             case "exchange-mailbox": state.exchange.mailboxes[EmailAddress(key)] = .some(try decoder.decode(EnvironmentID?.self, from: json))
             case "exchange-outages": state.exchange.outages = try decoder.decode([ClosedRange<Date>].self, from: json)
+            case "checkpoint-keys": state.checkpointKeys = try decoder.decode([CheckpointKeyRegistered].self, from: json)
             case "job": state.jobs.insert(JobID(key))
             default: throw SQLiteError(code: .corrupt, message: "unknown decision-state kind \(kind)", sql: nil)
             }
@@ -130,6 +131,7 @@ public final class DecisionStateProjection: Projection {
         case .exchangeMailboxAdded(let e): [("exchange-mailbox", e.emailAddress.rawValue)]
         case .exchangeSyncOrgChanged(let e): [("exchange-mailbox", e.emailAddress.rawValue)]
         case .exchangeOutageRecorded: [("exchange-outages", "")]
+        case .checkpointKeyRegistered: [("checkpoint-keys", "")]
         case .profileTestJobStarted(let e): [("job", e.job.rawValue)]
         case .profileTestJobCompleted, .commandRefused: []
         }
@@ -154,6 +156,7 @@ public final class DecisionStateProjection: Projection {
         case "mailbox": return try state.mailboxes[MailboxID(key)].map(json) ?? .null
         case "exchange-mailbox": return try state.exchange.mailboxes[EmailAddress(key)].map { try json($0) } ?? .null
         case "exchange-outages": return try json(state.exchange.outages)
+        case "checkpoint-keys": return state.checkpointKeys.isEmpty ? .null : try json(state.checkpointKeys)
         case "job": return state.jobs.contains(JobID(key)) ? .text("true") : .null
         default: return .null
         }

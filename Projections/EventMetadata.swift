@@ -20,6 +20,12 @@ public struct EventMetadata: Hashable, Sendable, Codable {
     public var source: CommandSource
     /// The instant the command was decided at (the domain's "now").
     public var decidedAt: Date
+    /// The operating-system account that ran the command (absent in events
+    /// recorded before SyncLedger kept it). What the process says it is, not
+    /// a proven identity.
+    public var osUser: String?
+    /// The host the command ran on (absent in older events).
+    public var host: String?
 
     public init(actor: String, roles: [String], command: String, arguments: Command?, commandID: UUID, correlationID: UUID,
                 causationID: UUID?, source: CommandSource, decidedAt: Date) {
@@ -33,6 +39,13 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         self.source = source
         self.decidedAt = decidedAt
     }
+
+    /// The operating-system user and host of this process.
+    public static let runningProcess: (user: String, host: String) = {
+        var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { user = String(cString: name) }
+        return (user, ProcessInfo.processInfo.hostName)
+    }()
 
     /// Decodes metadata stored as JSON text.
     public static func decode(_ text: String) throws -> EventMetadata {

@@ -220,9 +220,16 @@ extension SyncLedger {
     /// - Parameters:
     ///   - anchor: Start after this trusted point instead of position 1.
     ///   - expectingHead: A head kept elsewhere; a shorter or different log is reported.
-    public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil,
+    ///
+    /// With `checkpoint` (whose signature the caller checked), the same walk
+    /// also recomputes the Merkle tree from the events: the first
+    /// `checkpoint.size` must hash to its root, the log must not be shorter,
+    /// and the stored tree must match the events.
+    public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil, checkpoint: Checkpoint? = nil,
                        progress: ((Position) -> Void)? = nil) throws(SyncLedgerError) -> VerifyReport {
-        do { return try log.verify(from: anchor, expectingHead: expectingHead, progress: progress) } catch { throw SyncLedgerError.wrap(error) }
+        do {
+            return try log.verify(from: anchor, expectingHead: expectingHead, treeHead: checkpoint.map { ($0.size, $0.root) }, progress: progress)
+        } catch { throw SyncLedgerError.wrap(error) }
     }
 
     /// Writes a verified, self-contained copy of the ledger to `destination`

@@ -223,9 +223,10 @@ public final class SyncLedger: Sendable {
             }
         }()
         guard !events.isEmpty else { return .success(Execution(commandID: ids.commandID, events: [], isRepeat: false)) }
-        let metadata = EventMetadata(
+        var metadata = EventMetadata(
             actor: actor.description, roles: roles, command: command.name, arguments: command, commandID: ids.commandID,
             correlationID: ids.correlationID ?? ids.commandID, causationID: ids.causationID, source: source, decidedAt: now)
+        (metadata.osUser, metadata.host) = EventMetadata.runningProcess
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
         for (index, event) in events.enumerated() {
@@ -287,7 +288,7 @@ extension Command {
             ids.first.flatMap { state.mailboxes[$0]?.environment }
         case .changeEmailAddress(let id, _), .approveEmail(let id, _), .rejectEmail(let id):
             state.mailboxes[id]?.environment
-        case .createTenant, .grantAdminRole, .revokeAdminRole, .processDueRetries, .addExchangeMailbox, .recordExchangeOutage:
+        case .createTenant, .grantAdminRole, .revokeAdminRole, .processDueRetries, .addExchangeMailbox, .recordExchangeOutage, .registerCheckpointKey:
             nil
         }
     }

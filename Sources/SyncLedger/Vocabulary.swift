@@ -17,6 +17,10 @@ public typealias VerifyReport = EventLog.Report
 public typealias ChainAnchor = EventLog.Anchor
 /// Why the chain breaks at a position.
 public typealias ChainBreak = EventLog.Break
+/// A signed statement of the log's Merkle tree at one size (C2SP checkpoint note).
+public typealias Checkpoint = EventLog.SignedCheckpoint
+/// Ed25519 key files for signing checkpoints.
+public typealias CheckpointKeyFiles = EventLog.KeyFiles
 /// The metadata recorded with every event.
 public typealias EventMetadata = Projections.EventMetadata
 /// One row of the mailbox grid.

@@ -29,7 +29,7 @@ struct ChainPoint: ExpressibleByArgument {
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "The event log itself: verify, head, export.",
-                                                    subcommands: [Verify.self, Head.self, Export.self, Backup.self])
+                                                    subcommands: [Verify.self, Head.self, Export.self, Backup.self, MakeCheckpoint.self, Prove.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 76 at the first broken position.",
@@ -44,14 +44,22 @@ struct LogCommand: ParsableCommand {
         var projections = false
         @Option(name: .customLong("expect-head"), help: ArgumentHelp("The head recorded earlier, as N:HASH.", valueName: "N:hash")) var expectHead: ChainPoint?
         @Option(help: ArgumentHelp("Start after a trusted point N:HASH instead of position 1.", valueName: "N:hash")) var anchor: ChainPoint?
+        @Option(help: ArgumentHelp("Also prove the log extends this signed checkpoint: its first N events hash to the checkpoint's Merkle root (a rewrite, even with the chain recomputed, or a truncated tail exits 76).", valueName: "file"))
+        var checkpoint: String?
+        @OptionGroup var key: TrustedKey
+
+        func validate() throws {
+            if checkpoint != nil && anchor != nil { throw ValidationError("--checkpoint covers the whole log; it does not go with --anchor") }
+        }
 
         func run() throws {
             let ledger = try store.openReadOnly()
+            let trusted = try checkpoint.map { try LogCommand.trustedCheckpoint($0, ledger: ledger, key: key, json: store.json) }
             try reportingFailure(json: store.json) {
                 let progress = Progress.isTerminal ? { (p: Position) in FileHandle.standardError.write(Data("\rverified \(p.rawValue)".utf8)) } : nil
                 let expected = expectHead.map { LogHead(position: $0.position, hash: $0.hash, recordedAtMicroseconds: nil) }
                 let report = try ledger.verify(from: anchor.map { ChainAnchor(position: $0.position, hash: $0.hash) },
-                                                   expectingHead: expected, progress: progress)
+                                               expectingHead: expected, checkpoint: trusted, progress: progress)
                 if progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
                 switch report {
                 case .intact(let count, let head):

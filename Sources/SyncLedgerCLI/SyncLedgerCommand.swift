@@ -26,7 +26,7 @@ struct SyncLedgerCommand: ParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Admin actions", subcommands: [
                 TenantCommand.self, EnvCommand.self, DirectoryCommand.self, TeamCommand.self, QueueCommand.self, RoleCommand.self,
-                ProfileCommand.self, SettingsCommand.self, MailboxCommand.self, ExchangeCommand.self, TickCommand.self,
+                ProfileCommand.self, SettingsCommand.self, MailboxCommand.self, ExchangeCommand.self, TickCommand.self, KeyCommand.self,
             ]),
             CommandGroup(name: "Auditor queries", subcommands: [
                 StatusCommand.self, AlertsCommand.self, AuditCommand.self, HistoryCommand.self, DiffCommand.self, ExplainCommand.self,

@@ -96,6 +96,8 @@ public enum Command: Hashable, Sendable, Codable {
     case processDueRetries
     case addExchangeMailbox(EmailAddress, syncOrg: EnvironmentID?)
     case recordExchangeOutage(from: Date, until: Date)
+    /// Records the public key (32-byte Ed25519, base64) that signs checkpoints under `name`.
+    case registerCheckpointKey(name: String, publicKey: String)
 
     /// A stable dotted name for audit records, e.g. `mailbox.approve`.
     public var name: String {
@@ -129,6 +131,7 @@ public enum Command: Hashable, Sendable, Codable {
         case .processDueRetries: "tick"
         case .addExchangeMailbox: "exchange.add-mailbox"
         case .recordExchangeOutage: "exchange.outage"
+        case .registerCheckpointKey: "key.register"
         }
     }
 
@@ -151,6 +154,7 @@ public enum Command: Hashable, Sendable, Codable {
         case .processDueRetries: nil
         case .addExchangeMailbox(let address, _): "exchange:\(address)"
         case .recordExchangeOutage: "exchange"
+        case .registerCheckpointKey(let name, _): "checkpoint-key:\(name)"
         }
     }
 }

@@ -32,6 +32,7 @@ extension Decision {
         case .processDueRetries: try processDueRetries()
         case .addExchangeMailbox(let address, let org): try addExchangeMailbox(address, org)
         case .recordExchangeOutage(let from, let until): try recordOutage(from, until)
+        case .registerCheckpointKey(let name, let key): try registerCheckpointKey(name, key)
         }
     }
 
@@ -288,6 +289,26 @@ extension Decision {
         guard address.isWellFormed else { throw Refusal(.invalidValue, "\(address) is not an email address") }
         guard state.exchange.mailboxes[address] == nil else { throw Refusal(.alreadyExists, "\(address) already exists in Exchange Online") }
         emit(.exchangeMailboxAdded(ExchangeMailboxAdded(emailAddress: address, syncOrg: org)))
+    }
+
+    /// Registering a checkpoint key is a tenant-wide act of trust: only a
+    /// Global admin may do it (SyncLedger's choice; the documentation has no
+    /// such key). The name follows signed-note rules: no spaces, no `+`.
+    mutating func registerCheckpointKey(_ name: String, _ publicKey: String) throws(Refusal) {
+        let actor = try authority(in: nil)
+        guard actor.holds(.globalAdmin) else {
+            throw Refusal(.notGlobalAdmin, "\(actor.user) may not register a checkpoint key: only a Global admin may")
+        }
+        guard !name.isEmpty, name.count <= 200, !name.contains(where: { $0.isWhitespace || $0 == "+" }) else {
+            throw Refusal(.invalidValue, "a key name is 1–200 characters without spaces or '+'")
+        }
+        guard let raw = Data(base64Encoded: publicKey), raw.count == 32 else {
+            throw Refusal(.invalidValue, "a checkpoint key is a 32-byte Ed25519 public key in base64")
+        }
+        guard !state.checkpointKeys.contains(where: { $0.publicKey == publicKey || $0.name == name }) else {
+            throw Refusal(.alreadyExists, "the key or the name \(name) is already registered")
+        }
+        emit(.checkpointKeyRegistered(CheckpointKeyRegistered(name: name, publicKey: publicKey, registeredBy: actor.user)))
     }
 
     mutating func recordOutage(_ from: Date, _ until: Date) throws(Refusal) {

@@ -115,6 +115,8 @@ public enum SyncDomain {
             s.exchange.mailboxes[e.emailAddress] = .some(e.syncOrg)
         case .profileTestJobStarted(let e):
             s.jobs.insert(e.job)
+        case .checkpointKeyRegistered(let e):
+            s.checkpointKeys.append(e)
         case .profileTestJobCompleted, .commandRefused:
             break
         }

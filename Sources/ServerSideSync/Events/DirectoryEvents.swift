@@ -220,3 +220,19 @@ public struct DefaultServerProfileSet: Hashable, Sendable, Codable {
         self.previous = previous
     }
 }
+
+/// A public key that signs the ledger's checkpoints was registered: an
+/// auditor holding a checkpoint can check its signature against a key the
+/// ledger itself recorded, by whom and when.
+public struct CheckpointKeyRegistered: Hashable, Sendable, Codable {
+    /// The key's name in signed checkpoints (the signature line's name).
+    public var name: String
+    /// The Ed25519 public key, 32 bytes in standard base64.
+    public var publicKey: String
+    public var registeredBy: UserPrincipalName
+    public init(name: String, publicKey: String, registeredBy: UserPrincipalName) {
+        self.name = name
+        self.publicKey = publicKey
+        self.registeredBy = registeredBy
+    }
+}

@@ -53,6 +53,7 @@ public enum DomainEvent: Hashable, Sendable {
     case profileTestJobStarted(ProfileTestJobStarted)
     case profileTestJobCompleted(ProfileTestJobCompleted)
     case commandRefused(CommandRefused)
+    case checkpointKeyRegistered(CheckpointKeyRegistered)
 }
 
 // MARK: - Streams
@@ -72,7 +73,7 @@ extension DomainEvent {
     /// The stream this event belongs to.
     public var stream: String {
         switch self {
-        case .tenantCreated, .userAdded, .adminRoleGranted, .adminRoleRevoked: Self.tenantStream
+        case .tenantCreated, .userAdded, .adminRoleGranted, .adminRoleRevoked, .checkpointKeyRegistered: Self.tenantStream
         case .environmentProvisioned(let e): Self.environmentStream(e.environment)
         case .chinaExchangeAccessEnabled(let e): Self.environmentStream(e.environment)
         case .userJoinedEnvironment(let e): Self.environmentStream(e.environment)
@@ -154,6 +155,7 @@ extension DomainEvent {
         case .profileTestJobStarted: ("ProfileTestJobStarted", 1)
         case .profileTestJobCompleted: ("ProfileTestJobCompleted", 1)
         case .commandRefused: ("CommandRefused", 1)
+        case .checkpointKeyRegistered: ("CheckpointKeyRegistered", 1)
         }
     }
 
@@ -217,6 +219,7 @@ extension DomainEvent {
         case .profileTestJobStarted(let e): try encoder.encode(e)
         case .profileTestJobCompleted(let e): try encoder.encode(e)
         case .commandRefused(let e): try encoder.encode(e)
+        case .checkpointKeyRegistered(let e): try encoder.encode(e)
         }
     }
 
@@ -263,6 +266,7 @@ extension DomainEvent {
         case ("ProfileTestJobStarted", 1): return .profileTestJobStarted(try d(ProfileTestJobStarted.self))
         case ("ProfileTestJobCompleted", 1): return .profileTestJobCompleted(try d(ProfileTestJobCompleted.self))
         case ("CommandRefused", 1): return .commandRefused(try d(CommandRefused.self))
+        case ("CheckpointKeyRegistered", 1): return .checkpointKeyRegistered(try d(CheckpointKeyRegistered.self))
         default: throw unknown
         }
     }

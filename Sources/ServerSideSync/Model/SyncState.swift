@@ -13,6 +13,8 @@ public struct SyncState: Hashable, Sendable, Codable {
     public var mailboxes: [MailboxID: MailboxState] = [:]
     public var exchange = ExchangeState()
     public var jobs: Set<JobID> = []
+    /// The keys registered to sign checkpoints, in registration order.
+    public var checkpointKeys: [CheckpointKeyRegistered] = []
 
     public init() {}
 }
