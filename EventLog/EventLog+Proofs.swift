@@ -12,14 +12,21 @@ extension EventLog {
     }
 
     /// The inclusion proof of the event at `position` in the tree of the first
-    /// `size` events: its leaf hash, the proof (leaf-side first) and the root.
+    /// `size` events: its leaf hash (recomputed from the event), the proof
+    /// (leaf-side first) and the stored tree's root.
     public func inclusionProof(of position: Position, size: Int64) throws -> (leaf: [UInt8], proof: [[UInt8]], root: [UInt8]) {
         try read { db in
             let head = try db.headPosition().rawValue
             guard size >= 1, size <= head else { throw ProofError.beyondHead(size: size, head: head) }
             guard position.rawValue >= 1, position.rawValue <= size else { throw ProofError.notInTree(position: position, size: size) }
             let node: MerkleTree.Nodes = { try db.merkleNode(level: $0, index: $1) }
-            return (try node(0, position.rawValue - 1),
+            // The leaf is recomputed from the event as stored now, never taken from the stored tree,
+            // so a rewritten event cannot borrow its original's proof.
+            let statement = try db.statement("SELECT \(eventColumns) FROM events WHERE position = ?")
+            defer { statement.reset() }
+            try statement.bind([.integer(position.rawValue)])
+            guard try statement.step() else { throw ProofError.notInTree(position: position, size: size) }
+            return (MerkleTree.leafHash(of: try statement.recordedEvent()),
                     try MerkleTree.inclusionProof(index: position.rawValue - 1, size: size, node),
                     try MerkleTree.root(size: size, node))
         }
