@@ -13,7 +13,16 @@
 //       random positions, as-of an instant, diff and explain. Ends with one
 //       JSON line. `tools/time-travel-bench.sh` runs it beside the C ceiling.
 //
-// Defaults: facade 100000 events / 2000 mailboxes; time-travel 1000000 / 10000.
+//   swift run -c release syncledger-bench merkle [EVENTS] [--keep PATH]
+//       Appends EVENTS events (1,000 per transaction, synchronous=NORMAL, each
+//       event like a domain event: ~900 bytes of data and metadata) straight to
+//       the EventLog, with its Merkle tree; then times inclusion proofs and
+//       consistency proofs at random points (median and worst of 1,000), the
+//       Merkle root, and `verify` without and with a tree head. Ends with one
+//       JSON line. --keep writes the log there (for `log export` and
+//       tools/verify_ledger.py).
+//
+// Defaults: facade 100000 events / 2000 mailboxes; time-travel 1000000 / 10000; merkle 1000000.
 import EventLog
 import Foundation
 import Projections
@@ -54,9 +63,13 @@ let keep = option("--keep"), reuse = option("--reuse")
 let defaults = mode == "time-travel" ? (1_000_000, 10_000) : (100_000, 2_000)
 let targetEvents = arguments.count > 0 ? Int(arguments[0]) ?? defaults.0 : defaults.0
 let mailboxCount = arguments.count > 1 ? Int(arguments[1]) ?? defaults.1 : defaults.1
-guard ["facade", "time-travel"].contains(mode) else {
-    print("usage: syncledger-bench facade [EVENTS] [MAILBOXES] | time-travel [EVENTS] [MAILBOXES] [--keep PATH | --reuse PATH]")
+guard ["facade", "time-travel", "merkle"].contains(mode) else {
+    print("usage: syncledger-bench facade [EVENTS] [MAILBOXES] | time-travel [EVENTS] [MAILBOXES] [--keep PATH | --reuse PATH] | merkle [EVENTS] [--keep PATH]")
     exit(64)
+}
+if mode == "merkle" {
+    try runMerkleBench(events: arguments.first.flatMap { Int($0) } ?? 1_000_000, keep: keep)
+    exit(0)
 }
 
 let path = reuse ?? keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-bench-\(getpid()).sqlite").path
