@@ -123,13 +123,19 @@ public enum CheckpointKey {
     }
 }
 
+extension Connection {
+    /// The ledger's id as this connection sees the log: the first 8 bytes of
+    /// event #1's hash, in hex (nil on an empty log).
+    public func ledgerID() throws -> String? {
+        guard let hash = try scalar("SELECT hash FROM events WHERE position = 1")?.bytes else { return nil }
+        return hexString(Array(hash.prefix(8)))
+    }
+}
+
 extension EventLog {
     /// The ledger's id: the first 8 bytes of event #1's hash, in hex (nil on an empty log).
     public func ledgerID() throws -> String? {
-        try read { db in
-            guard let hash = try db.scalar("SELECT hash FROM events WHERE position = 1")?.bytes else { return nil }
-            return hexString(Array(hash.prefix(8)))
-        }
+        try read { db in try db.ledgerID() }
     }
 
     /// Signs the tree at the head with `privateKey` under `name` and stores the checkpoint.

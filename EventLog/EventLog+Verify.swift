@@ -46,6 +46,9 @@ public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
     /// The Merkle nodes stored in the file disagree with the events (proofs
     /// served from them would not verify).
     case storedTreeMismatch
+    /// A command's recorded signature does not check out, or a command of
+    /// signed mode carries none.
+    case commandSignature(reason: String)
 
     public var description: String {
         switch self {
@@ -62,6 +65,7 @@ public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
         case .checkpointBeyondHead(let size): "the log ends before the checkpoint's \(size) events: its tail was removed"
         case .checkpointRootMismatch(let size): "the first \(size) events do not hash to the checkpoint's Merkle root: an event up to #\(size) was rewritten (and the chain recomputed)"
         case .storedTreeMismatch: "the Merkle nodes stored in the file do not match the events"
+        case .commandSignature(let reason): "its command signature \(reason)"
         }
     }
 }

@@ -100,6 +100,8 @@ public final class DecisionStateProjection: Projection {
             case "exchange-mailbox": state.exchange.mailboxes[EmailAddress(key)] = .some(try decoder.decode(EnvironmentID?.self, from: json))
             case "exchange-outages": state.exchange.outages = try decoder.decode([ClosedRange<Date>].self, from: json)
             case "checkpoint-keys": state.checkpointKeys = try decoder.decode([CheckpointKeyRegistered].self, from: json)
+            case "signing-key": state.signingKeys[UserPrincipalName(key)] = try decoder.decode(String.self, from: json)
+            case "signed-mode": state.signedMode = true
             case "job": state.jobs.insert(JobID(key))
             default: throw SQLiteError(code: .corrupt, message: "unknown decision-state kind \(kind)", sql: nil)
             }
@@ -132,6 +134,8 @@ public final class DecisionStateProjection: Projection {
         case .exchangeSyncOrgChanged(let e): [("exchange-mailbox", e.emailAddress.rawValue)]
         case .exchangeOutageRecorded: [("exchange-outages", "")]
         case .checkpointKeyRegistered: [("checkpoint-keys", "")]
+        case .signingKeyEnrolled(let e): [("signing-key", e.user.rawValue)]
+        case .signedModeChanged: [("signed-mode", "")]
         case .profileTestJobStarted(let e): [("job", e.job.rawValue)]
         case .profileTestJobCompleted, .commandRefused: []
         }
@@ -157,6 +161,8 @@ public final class DecisionStateProjection: Projection {
         case "exchange-mailbox": return try state.exchange.mailboxes[EmailAddress(key)].map { try json($0) } ?? .null
         case "exchange-outages": return try json(state.exchange.outages)
         case "checkpoint-keys": return state.checkpointKeys.isEmpty ? .null : try json(state.checkpointKeys)
+        case "signing-key": return try state.signingKeys[UserPrincipalName(key)].map(json) ?? .null
+        case "signed-mode": return state.signedMode ? .text("true") : .null
         case "job": return state.jobs.contains(JobID(key)) ? .text("true") : .null
         default: return .null
         }

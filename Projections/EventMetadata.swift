@@ -26,6 +26,9 @@ public struct EventMetadata: Hashable, Sendable, Codable {
     public var osUser: String?
     /// The host the command ran on (absent in older events).
     public var host: String?
+    /// The actor's signature of the command (first event only; signed mode,
+    /// or whenever a key was given).
+    public var signature: CommandSignatureRecord?
 
     public init(actor: String, roles: [String], command: String, arguments: Command?, commandID: UUID, correlationID: UUID,
                 causationID: UUID?, source: CommandSource, decidedAt: Date) {
@@ -46,6 +49,21 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { user = String(cString: name) }
         return (user, ProcessInfo.processInfo.hostName)
     }()
+
+    /// A stored command signature: what the signer saw and what they signed.
+    public struct CommandSignatureRecord: Hashable, Sendable, Codable {
+        /// The head the command was decided on, `N:hex-hash`.
+        public var head: String
+        /// SHA-256 of the command's JSON (the `arguments`), hex.
+        public var digest: String
+        /// The Ed25519 signature, base64.
+        public var value: String
+        public init(head: String, digest: String, value: String) {
+            self.head = head
+            self.digest = digest
+            self.value = value
+        }
+    }
 
     /// Decodes metadata stored as JSON text.
     public static func decode(_ text: String) throws -> EventMetadata {

@@ -16,24 +16,29 @@ python3 -m venv venv
 ./venv/bin/pip install --quiet cryptography
 PY=./venv/bin/python
 
-unset SYNCLEDGER_NOW SYNCLEDGER_DB SYNCLEDGER_ACTOR
+pass() { echo "ok: $1"; }
+fail() { echo "FAILED: $1"; exit 1; }
+unset SYNCLEDGER_NOW SYNCLEDGER_DB SYNCLEDGER_ACTOR SYNCLEDGER_KEY
 "$BIN" demo --db demo.sqlite > /dev/null
 "$BIN" key generate --out audit.key > /dev/null
 "$BIN" key register contoso-audit --public-key audit.key.pub --as gabriela@contoso.com --db demo.sqlite > /dev/null 2>&1
 "$BIN" log checkpoint --key audit.key --name contoso-audit --db demo.sqlite > first.checkpoint 2>/dev/null
-"$BIN" directory add-user late@contoso.com --as gabriela@contoso.com --db demo.sqlite > /dev/null 2>&1
+"$BIN" key generate --out gabriela.key > /dev/null
+"$BIN" key enrol gabriela@contoso.com --public-key gabriela.key.pub --as gabriela@contoso.com --db demo.sqlite > /dev/null 2>&1
+"$BIN" key signed-mode on --as gabriela@contoso.com --db demo.sqlite > /dev/null 2>&1
+"$BIN" directory add-user late@contoso.com --as gabriela@contoso.com --key gabriela.key --db demo.sqlite > /dev/null 2>&1
+"$BIN" directory add-user later@contoso.com --as gabriela@contoso.com --db demo.sqlite > /dev/null 2>&1 && fail "an unsigned command was accepted in signed mode" || true
 "$BIN" log checkpoint --key audit.key --name contoso-audit --db demo.sqlite > second.checkpoint 2>/dev/null
 "$BIN" log prove '#5' --checkpoint first.checkpoint --json --db demo.sqlite > inclusion.json 2>/dev/null
 "$BIN" log prove --from first.checkpoint --to second.checkpoint --db demo.sqlite > /dev/null 2>&1
 "$BIN" log export --db demo.sqlite > export.jsonl 2>/dev/null
 
-pass() { echo "ok: $1"; }
-fail() { echo "FAILED: $1"; exit 1; }
 
 "$PY" "$VERIFY" export.jsonl --checkpoint first.checkpoint --public-key audit.key.pub --inclusion inclusion.json > out.txt || { cat out.txt; fail "the genuine export must verify"; }
 pass "genuine export, checkpoint, signature and inclusion proof verify"
 "$PY" "$VERIFY" export.jsonl --checkpoint second.checkpoint > out.txt || { cat out.txt; fail "the second checkpoint must verify with the registered key"; }
-pass "second checkpoint verifies with the key the ledger registered"
+grep -q '^command signatures: 1 verified$' out.txt || { cat out.txt; fail "the signed command's signature was not checked"; }
+pass "second checkpoint verifies with the key the ledger registered; the signed command's signature verifies"
 
 must_fail() {  # NAME, then the verifier's arguments
     local name=$1; shift
@@ -84,5 +89,19 @@ proof = json.load(open("inclusion.json")); h = proof["proof"][0]; proof["proof"]
 json.dump(proof, open("bad-inclusion.json", "w"))
 PYEOF
 must_fail "a corrupted inclusion proof" export.jsonl --checkpoint first.checkpoint --public-key audit.key.pub --inclusion bad-inclusion.json
+
+# A signed command's arguments swapped, and the chain recomputed to hide it.
+"$PY" - "$VERIFY" <<'PYEOF'
+import hashlib, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("v", sys.argv[1]); v = importlib.util.module_from_spec(spec); spec.loader.exec_module(v)
+events = [json.loads(l) for l in open("export.jsonl")]
+index = next(i for i, e in enumerate(events) if '"signature":' in e["metadata"])
+events[index]["metadata"] = events[index]["metadata"].replace("late@contoso.com", "evil@contoso.com")
+previous = bytes.fromhex(events[index]["previousHash"])
+for e in events[index:]:
+    e["previousHash"] = previous.hex(); e["hash"] = hashlib.sha256(previous + v.canonical(e)).hexdigest(); previous = bytes.fromhex(e["hash"])
+open("resigned.jsonl", "w").write("".join(json.dumps(e) + "\n" for e in events))
+PYEOF
+must_fail "a signed command's arguments swapped (chain recomputed)" resigned.jsonl
 
 echo "independent verifier: all checks passed"

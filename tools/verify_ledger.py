@@ -18,7 +18,10 @@ EXPORT.jsonl is `syncledger log export --format jsonl`. It checks:
   * with --inclusion (the JSON of `syncledger log prove '#N' --checkpoint … --json`):
     the inclusion proof, from the leaf recomputed out of the export's own event N
     to the checkpoint's root.
-Command signatures are not checked: SyncLedger does not sign commands yet.
+  * every command signature recorded in the metadata (README, "Signed
+    commands"): its digest is SHA-256 of the recorded arguments' JSON, and it
+    verifies with the key enrolled for the actor at that point; while signed
+    mode is on, every command a person ran carries one.
 
 Exit status 0 when everything holds, 1 with the first problem otherwise, 2 on
 bad input. Needs Python 3 and, for signatures, the `cryptography` package.
@@ -182,6 +185,46 @@ def check_signature(checkpoint, public_key, registered):
     raise Problem("no signature of the checkpoint verifies with " + ("the given public key" if public_key is not None else "the keys the export registered"))
 
 
+def check_command_signatures(events):
+    """Every recorded command signature, and signed mode's rule."""
+    keys, signed_mode, checked = {}, False, 0
+    ledger_id = events[0]["hash"][:16] if events else ""
+    for event in events:
+        where = f"#{event['position']}"
+        metadata = json.loads(event["metadata"])
+        arguments = metadata.get("arguments")
+        if arguments is not None and metadata.get("actor") != "system":
+            signature = metadata.get("signature")
+            if signature is not None:
+                digest = hashlib.sha256(json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).digest()
+                if digest.hex() != signature["digest"]:
+                    raise Problem(f"{where}: its command signature covers other arguments than the ones recorded")
+                key = keys.get(metadata["actor"])
+                if key is not None:
+                    message = ("SYNCLEDGER-COMMAND-V1\n" + ledger_id + "\n" + signature["head"] + "\n" + metadata["commandID"].lower() + "\n"
+                               + metadata["actor"] + "\n" + digest.hex() + "\n").encode("utf-8")
+                    try:
+                        from cryptography.exceptions import InvalidSignature
+                        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+                    except ImportError:
+                        raise Problem("checking signatures needs the `cryptography` package (pip install cryptography)")
+                    try:
+                        Ed25519PublicKey.from_public_bytes(key).verify(base64.b64decode(signature["value"]), message)
+                    except InvalidSignature:
+                        raise Problem(f"{where}: its command signature does not verify with {metadata['actor']}'s enrolled key")
+                    checked += 1
+                elif signed_mode:
+                    raise Problem(f"{where}: its command signature is by {metadata['actor']}, who had no enrolled key")
+            elif signed_mode and event["type"] != "CommandRefused":
+                raise Problem(f"{where}: the command ran in signed mode without a signature")
+        if event["type"] == "SigningKeyEnrolled":
+            data = json.loads(event["data"])
+            keys[data["user"]] = base64.b64decode(data["publicKey"])
+        elif event["type"] == "SignedModeChanged":
+            signed_mode = json.loads(event["data"])["enabled"]
+    return checked
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("export", help="a `syncledger log export --format jsonl` file")
@@ -195,6 +238,7 @@ def main():
         events = read_export(options.export)
         check_chain(events)
         print(f"chain: intact, {len(events)} events" + (f", head #{len(events)} {events[-1]['hash']}" if events else ""))
+        print(f"command signatures: {check_command_signatures(events)} verified")
         leaves = [leaf_hash(canonical(event)) for event in events]
         print(f"merkle root of all {len(events)} events: {merkle_root(leaves).hex()}")
         if options.checkpoint:

@@ -1,4 +1,5 @@
 import EventLog
+import Projections
 import Foundation
 import ServerSideSync
 
@@ -130,4 +131,70 @@ extension SyncLedger {
         }
     }
 
+
+    /// Checks every recorded command signature, in log order: its digest is
+    /// SHA-256 of the recorded command, and it verifies with the key enrolled
+    /// for its actor at that point; while signed mode is on, every command a
+    /// person ran carries one. Only events that can matter are decoded.
+    ///
+    /// - Returns: The first broken position, or nil.
+    func verifySignatures() throws -> VerifyReport? {
+        var keys: [String: String] = [:]
+        var signedMode = false
+        var ledgerID = ""
+        var broken: VerifyReport?
+        try log.forEachEvent(from: 1) { event in
+            guard broken == nil else { return }
+            if event.position.rawValue == 1 { ledgerID = hexString(Array(event.hash.prefix(8))) }
+            let signed = event.metadata.contains("\"signature\":")
+            if signed || (signedMode && event.metadata.contains("\"arguments\":")) {
+                let metadata = try EventMetadata.decode(event.metadata)
+                if let arguments = metadata.arguments, metadata.actor != Actor.system.description {
+                    if let signature = metadata.signature {
+                        let parts = signature.head.split(separator: ":")
+                        let digest = EventLog.Signing.digest(try DomainEvent.makeEncoder().encode(arguments))
+                        if hexString(digest) != signature.digest {
+                            broken = .broken(at: event.position, reason: .commandSignature(reason: "covers other arguments than the ones recorded"))
+                        } else if let key = keys[metadata.actor] {
+                            let message = EventLog.Signing.message(ledgerID: ledgerID, headPosition: parts.first.flatMap { Int64($0) } ?? -1,
+                                                                   headHash: Self.bytes(hex: parts.count == 2 ? String(parts[1]) : ""),
+                                                                   commandID: metadata.commandID, actor: metadata.actor, digest: digest)
+                            let value = Data(base64Encoded: signature.value).map(Array.init) ?? []
+                            if !EventLog.Signing.isValid(value, of: message, by: key) {
+                                broken = .broken(at: event.position, reason: .commandSignature(reason: "does not verify with \(metadata.actor)'s enrolled key"))
+                            }
+                        } else if signedMode {
+                            broken = .broken(at: event.position, reason: .commandSignature(reason: "is by \(metadata.actor), who had no enrolled key"))
+                        }
+                    } else if signedMode && event.type != "CommandRefused" {
+                        broken = .broken(at: event.position, reason: .commandSignature(reason: "is missing: the command ran in signed mode"))
+                    }
+                }
+            }
+            switch event.type {
+            case "SigningKeyEnrolled":
+                if case .signingKeyEnrolled(let e) = try ProjectedEvent(event).event { keys[e.user.rawValue] = e.publicKey }
+            case "SignedModeChanged":
+                if case .signedModeChanged(let e) = try ProjectedEvent(event).event { signedMode = e.enabled }
+            default: break
+            }
+        }
+        return broken
+    }
+
+    static func bytes(hex: String) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return [] }
+            result.append(byte)
+            index = next
+        }
+        return result
+    }
+
+    /// The private key in a key file (`key generate`), for signing commands.
+    public static func signingKey(fromFile text: String) throws(SyncLedgerError) -> SigningKey {
+        do { return try CheckpointKeyFiles.privateKey(fromFile: text) } catch { throw .invalidInput(error.description) }
+    }
 }

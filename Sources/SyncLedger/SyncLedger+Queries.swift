@@ -228,7 +228,9 @@ extension SyncLedger {
     public func verify(from anchor: ChainAnchor? = nil, expectingHead: LogHead? = nil, checkpoint: Checkpoint? = nil,
                        progress: ((Position) -> Void)? = nil) throws(SyncLedgerError) -> VerifyReport {
         do {
-            return try log.verify(from: anchor, expectingHead: expectingHead, treeHead: checkpoint.map { ($0.size, $0.root) }, progress: progress)
+            let report = try log.verify(from: anchor, expectingHead: expectingHead, treeHead: checkpoint.map { ($0.size, $0.root) }, progress: progress)
+            guard report.isIntact else { return report }
+            return try verifySignatures() ?? report
         } catch { throw SyncLedgerError.wrap(error) }
     }
 

@@ -1,4 +1,5 @@
 import EventLog
+import SQLite
 import Foundation
 import Projections
 import ServerSideSync
@@ -151,14 +152,20 @@ public final class SyncLedger: Sendable {
     ///   ``SyncLedgerError/invalidInput(_:)`` when a name does not resolve
     ///   (nothing is written); storage errors.
     @discardableResult
+    ///   - signingKey: The actor's private key: the command is signed (over
+    ///     the ledger id, the head it is decided on, its id, the actor and its
+    ///     JSON) inside the transaction, and the signature recorded. In signed
+    ///     mode a person's command without a valid signature by their enrolled
+    ///     key is refused (an audited denial naming the claimed and the proven
+    ///     identity).
     public func execute(as actor: Actor, source: CommandSource = .cli, commandID: UUID? = nil, correlationID: UUID? = nil,
-                        causationID: UUID? = nil, at instant: Date? = nil,
+                        causationID: UUID? = nil, at instant: Date? = nil, signingKey: SigningKey? = nil,
                         _ make: (NameResolver) throws -> Command) throws(SyncLedgerError) -> Execution {
         guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
         let ids = Request.IDs(commandID: commandID ?? options.ambient.newID(), correlationID: correlationID, causationID: causationID)
         do {
             return try log.withWriteTransaction { tx in
-                try self.run(in: tx, actor: actor, source: source, ids: ids, at: instant, make)
+                try self.run(in: tx, actor: actor, source: source, ids: ids, at: instant, signingKey: signingKey, make)
             }.get()
         } catch {
             runner.reset()   // the decision state in memory may hold what was rolled back
@@ -169,8 +176,10 @@ public final class SyncLedger: Sendable {
     /// Executes `command` by `actor` (names already resolved).
     @discardableResult
     public func execute(_ command: Command, as actor: Actor, source: CommandSource = .cli, commandID: UUID? = nil,
-                        correlationID: UUID? = nil, causationID: UUID? = nil, at instant: Date? = nil) throws(SyncLedgerError) -> Execution {
-        try execute(as: actor, source: source, commandID: commandID, correlationID: correlationID, causationID: causationID, at: instant) { _ in command }
+                        correlationID: UUID? = nil, causationID: UUID? = nil, at instant: Date? = nil,
+                        signingKey: SigningKey? = nil) throws(SyncLedgerError) -> Execution {
+        try execute(as: actor, source: source, commandID: commandID, correlationID: correlationID, causationID: causationID, at: instant,
+                    signingKey: signingKey) { _ in command }
     }
 
     /// One command's ids and clock, as recorded.
@@ -190,7 +199,7 @@ public final class SyncLedger: Sendable {
     /// Runs one command inside `tx`. A refusal is recorded and returned as a
     /// failure (not thrown, so the denial commits).
     func run(in tx: WriteTransaction, actor: Actor, source: CommandSource, ids: Request.IDs, at instant: Date?,
-             _ make: (NameResolver) throws -> Command) throws -> Result<Execution, SyncLedgerError> {
+             signingKey: SigningKey? = nil, _ make: (NameResolver) throws -> Command) throws -> Result<Execution, SyncLedgerError> {
         let db = tx.connection
         let head = try tx.head().position
         // Only when another writer moved the log since this ledger's last command can a projection lag behind it.
@@ -209,12 +218,14 @@ public final class SyncLedger: Sendable {
         }
         // The state is read once; its scope ends before the projections fold
         // the new events into it, so they change it in place.
+        var signature: EventMetadata.CommandSignatureRecord?
         let (command, events, refusal, roles): (Command, [DomainEvent], Refusal?, [String]) = try {
             let state = try runner.decisionState.state(at: head.rawValue, in: db)
             let command = try make(NameResolver(state: state))
             let roles = rolesHeld(by: actor, for: command, in: state)
             let context = DecisionContext(actor: actor, now: now, source: source, exchange: options.exchange)
             do throws(Refusal) {
+                signature = try checkSignature(of: command, by: actor, id: ids.commandID, key: signingKey, state: state, in: tx)
                 return (command, try SyncDomain.decide(command, given: state, context: context), nil, roles)
             } catch {
                 return (command, [.commandRefused(CommandRefused(
@@ -227,6 +238,7 @@ public final class SyncLedger: Sendable {
             actor: actor.description, roles: roles, command: command.name, arguments: command, commandID: ids.commandID,
             correlationID: ids.correlationID ?? ids.commandID, causationID: ids.causationID, source: source, decidedAt: now)
         (metadata.osUser, metadata.host) = EventMetadata.runningProcess
+        metadata.signature = signature
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
         for (index, event) in events.enumerated() {
@@ -241,6 +253,40 @@ public final class SyncLedger: Sendable {
         try runner.applyInline(recorded.indices.map { ProjectedEvent(recorded: recorded[$0], event: events[$0], metadata: metadataOf[$0]) }, in: db)
         if let refusal { return .failure(.refused(refusal, denial: recorded[0].position)) }
         return .success(Execution(commandID: ids.commandID, events: recorded, isRepeat: false))
+    }
+
+    /// Signs `command` with `key` when one is given, and in signed mode
+    /// requires a valid signature by the actor's enrolled key. System commands
+    /// (scheduled retries) are exempt: no person runs them.
+    func checkSignature(of command: Command, by actor: Actor, id: UUID, key: SigningKey?, state: SyncState,
+                        in tx: WriteTransaction) throws(Refusal) -> EventMetadata.CommandSignatureRecord? {
+        guard case .user(let upn) = actor, state.signedMode || key != nil else { return nil }
+        guard let key else {
+            throw Refusal(.commandNotSigned, "the ledger is in signed mode: \(upn)'s command must be signed with their key (--key FILE or SYNCLEDGER_KEY); claimed identity \(upn), proven identity: none")
+        }
+        let signed: (record: EventMetadata.CommandSignatureRecord, message: Data, value: [UInt8])
+        do {
+            signed = try Self.sign(command, by: upn, id: id, key: key, in: tx.connection)
+        } catch {
+            throw Refusal(.invalidValue, "the command could not be signed: \(error)")
+        }
+        guard state.signedMode else { return signed.record }
+        if let enrolled = state.signingKeys[upn], EventLog.Signing.isValid(signed.value, of: signed.message, by: enrolled) { return signed.record }
+        let proven = state.signingKeys.sorted { $0.key < $1.key }.first { EventLog.Signing.isValid(signed.value, of: signed.message, by: $0.value) }?.key
+        throw Refusal(.identityNotProven, "the signature is not by \(upn)'s enrolled key: claimed identity \(upn), proven identity: \(proven.map(\.rawValue) ?? "none")")
+    }
+
+    /// The signature record of `command` by `upn` on the log as `db` sees it.
+    static func sign(_ command: Command, by upn: UserPrincipalName, id: UUID, key: SigningKey, in db: Connection) throws
+        -> (record: EventMetadata.CommandSignatureRecord, message: Data, value: [UInt8]) {
+        let head = try db.logHead()
+        let json = try DomainEvent.makeEncoder().encode(command)
+        let digest = EventLog.Signing.digest(json)
+        let message = EventLog.Signing.message(ledgerID: try db.ledgerID() ?? "", headPosition: head.position.rawValue, headHash: head.hash,
+                                               commandID: id, actor: upn.rawValue, digest: digest)
+        let value = try EventLog.Signing.sign(message, with: key)
+        return (EventMetadata.CommandSignatureRecord(head: "\(head.position.rawValue):\(hexString(head.hash))", digest: hexString(digest),
+                                                     value: Data(value).base64EncodedString()), message, value)
     }
 
     /// The first outcome of `commandID`, if it was executed before.
@@ -288,7 +334,7 @@ extension Command {
             ids.first.flatMap { state.mailboxes[$0]?.environment }
         case .changeEmailAddress(let id, _), .approveEmail(let id, _), .rejectEmail(let id):
             state.mailboxes[id]?.environment
-        case .createTenant, .grantAdminRole, .revokeAdminRole, .processDueRetries, .addExchangeMailbox, .recordExchangeOutage, .registerCheckpointKey:
+        case .createTenant, .grantAdminRole, .revokeAdminRole, .processDueRetries, .addExchangeMailbox, .recordExchangeOutage, .registerCheckpointKey, .enrolSigningKey, .setSignedMode:
             nil
         }
     }

@@ -21,6 +21,8 @@ public typealias ChainBreak = EventLog.Break
 public typealias Checkpoint = EventLog.SignedCheckpoint
 /// Ed25519 key files for signing checkpoints.
 public typealias CheckpointKeyFiles = EventLog.KeyFiles
+/// A person's private key for signing commands (Ed25519).
+public typealias SigningKey = EventLog.Signing.Key
 /// The metadata recorded with every event.
 public typealias EventMetadata = Projections.EventMetadata
 /// One row of the mailbox grid.

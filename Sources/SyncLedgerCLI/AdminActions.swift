@@ -7,9 +7,10 @@ import SyncLedger
 /// as the actor, and prints what was recorded (or the refusal, with its exit code).
 func perform(_ store: StoreOptions, _ who: ActorOptions, _ make: (NameResolver) throws -> Command) throws {
     let actor = try who.resolvedActor()
+    let key = try who.signingKey()
     let ledger = try store.openForCommand()
     try reportingFailure(json: store.json) {
-        Output.report(try ledger.execute(as: actor, source: who.source, commandID: who.commandID?.uuid) { names in
+        Output.report(try ledger.execute(as: actor, source: who.source, commandID: who.commandID?.uuid, signingKey: key) { names in
             // Input errors found while building the command are usage errors (64), not storage failures.
             do { return try make(names) } catch let error as ValidationError { throw SyncLedgerError.invalidInput(error.message) }
         }, json: store.json)

@@ -13,7 +13,7 @@ func readTextFile(_ path: String, what: String) throws -> String {
 
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "key", abstract: "Keys that sign the ledger's checkpoints.",
-                                                    subcommands: [Generate.self, Register.self])
+                                                    subcommands: [Generate.self, Register.self, Enrol.self, SignedMode.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an Ed25519 key pair for signing checkpoints.",
@@ -43,6 +43,35 @@ struct KeyCommand: ParsableCommand {
                 ? try readTextFile(publicKey, what: "public key file").trimmingCharacters(in: .whitespacesAndNewlines) : publicKey
             try perform(store, who) { _ in .registerCheckpointKey(name: name, publicKey: key) }
         }
+    }
+}
+
+extension KeyCommand {
+    struct Enrol: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enrol a user's public key for signing commands.",
+            discussion: "A Global admin may enrol or replace anyone's key; a user may enrol their own key once, when they have none.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The user whose key it is.") var user: String
+        @Option(name: .customLong("public-key"), help: ArgumentHelp("The public key (base64), or a file holding it (FILE.pub).", valueName: "key")) var publicKey: String
+        func run() throws {
+            let key = FileManager.default.fileExists(atPath: publicKey)
+                ? try readTextFile(publicKey, what: "public key file").trimmingCharacters(in: .whitespacesAndNewlines) : publicKey
+            try perform(store, who) { _ in .enrolSigningKey(UserPrincipalName(user), publicKey: key) }
+        }
+    }
+
+    struct SignedMode: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "signed-mode", abstract: "Switch signed mode on or off (Global admins only; audited).",
+            discussion: """
+                In signed mode every command a person runs must be signed with their enrolled key (--key FILE or SYNCLEDGER_KEY); \
+                a command without a valid signature is refused with exit 77 and an audited denial naming the claimed and the \
+                proven identity. `log verify` checks every recorded signature.
+                """)
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "on or off.") var state: Switch
+        func run() throws { try perform(store, who) { _ in .setSignedMode(state.isOn) } }
     }
 }
 

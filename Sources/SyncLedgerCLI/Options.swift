@@ -91,6 +91,16 @@ struct ActorOptions: ParsableArguments {
                 """, valueName: "uuid"))
     var commandID: CommandID?
 
+    @Option(name: .customLong("key"),
+            help: ArgumentHelp("Sign the command with this private key file (`key generate`; or SYNCLEDGER_KEY). Required in signed mode.", valueName: "file"))
+    var key: String?
+
+    /// The signing key, read from `--key` or `SYNCLEDGER_KEY`.
+    func signingKey() throws -> SigningKey? {
+        guard let path = key ?? ProcessInfo.processInfo.environment["SYNCLEDGER_KEY"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        return try reportingFailure(json: false) { try SyncLedger.signingKey(fromFile: try readTextFile(path, what: "key file")) }
+    }
+
     /// The acting user.
     func resolvedActor() throws -> Actor {
         guard let upn = actor ?? ProcessInfo.processInfo.environment["SYNCLEDGER_ACTOR"], !upn.isEmpty else {

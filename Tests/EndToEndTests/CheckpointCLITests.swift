@@ -146,4 +146,29 @@ struct CheckpointCLITests {
         #expect(try cli.run(["log", "prove", "#6", "--checkpoint", checkpoint, "--db", rewritten]).status == 76)
         #expect(try cli.run(["log", "prove", "#3", "--checkpoint", checkpoint, "--db", rewritten]).status == 0)
     }
+
+    @Test func signedModeThroughTheCommandLine() throws {
+        var cli = try CLI.seeded(Self.world)
+        cli.now = nil
+        defer { cli.cleanUp() }
+        let gabriela = cli.folder.appendingPathComponent("gabriela.key").path, sam = cli.folder.appendingPathComponent("sam.key").path
+        #expect(try cli.run(["key", "generate", "--out", gabriela]).status == 0)
+        #expect(try cli.run(["key", "generate", "--out", sam]).status == 0)
+        #expect(try cli.run(["key", "enrol", "gabriela@contoso.com", "--public-key", gabriela + ".pub", "--as", "gabriela@contoso.com"]).status == 0)
+        #expect(try cli.run(["key", "enrol", "sam@contoso.com", "--public-key", sam + ".pub", "--as", "sam@contoso.com"]).status == 0)
+        #expect(try cli.run(["key", "signed-mode", "on", "--as", "sam@contoso.com"]).status == 77)
+        #expect(try cli.run(["key", "signed-mode", "on", "--as", "gabriela@contoso.com"]).status == 0)
+        let unsigned = try cli.run("mailbox approve alice@contoso.com --as gabriela@contoso.com")
+        #expect(unsigned.status == 77)
+        #expect(unsigned.stderr.hasPrefix("error: refused (CommandNotSigned): the ledger is in signed mode"))
+        let impostor = try cli.run(["mailbox", "approve", "alice@contoso.com", "--as", "gabriela@contoso.com", "--key", sam])
+        #expect(impostor.status == 77)
+        #expect(impostor.stderr.contains("claimed identity gabriela@contoso.com, proven identity: sam@contoso.com"))
+        let signed = try cli.run(["mailbox", "approve", "alice@contoso.com", "--as", "gabriela@contoso.com"], environment: ["SYNCLEDGER_KEY": gabriela])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let verify = try cli.run("log verify")
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let denied = try cli.run("audit --denied --json").json as? [[String: Any]]
+        #expect(denied?.suffix(3).map { $0["refusalCode"] as? String } == ["NotGlobalAdmin", "CommandNotSigned", "IdentityNotProven"])
+    }
 }

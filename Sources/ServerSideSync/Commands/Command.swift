@@ -98,6 +98,10 @@ public enum Command: Hashable, Sendable, Codable {
     case recordExchangeOutage(from: Date, until: Date)
     /// Records the public key (32-byte Ed25519, base64) that signs checkpoints under `name`.
     case registerCheckpointKey(name: String, publicKey: String)
+    /// Enrols `user`'s Ed25519 public key (base64) for signing commands.
+    case enrolSigningKey(UserPrincipalName, publicKey: String)
+    /// Switches signed mode on or off.
+    case setSignedMode(Bool)
 
     /// A stable dotted name for audit records, e.g. `mailbox.approve`.
     public var name: String {
@@ -132,6 +136,8 @@ public enum Command: Hashable, Sendable, Codable {
         case .addExchangeMailbox: "exchange.add-mailbox"
         case .recordExchangeOutage: "exchange.outage"
         case .registerCheckpointKey: "key.register"
+        case .enrolSigningKey: "key.enrol"
+        case .setSignedMode: "key.signed-mode"
         }
     }
 
@@ -155,6 +161,8 @@ public enum Command: Hashable, Sendable, Codable {
         case .addExchangeMailbox(let address, _): "exchange:\(address)"
         case .recordExchangeOutage: "exchange"
         case .registerCheckpointKey(let name, _): "checkpoint-key:\(name)"
+        case .enrolSigningKey(let upn, _): "user:\(upn)"
+        case .setSignedMode: "tenant"
         }
     }
 }

@@ -33,6 +33,8 @@ extension Decision {
         case .addExchangeMailbox(let address, let org): try addExchangeMailbox(address, org)
         case .recordExchangeOutage(let from, let until): try recordOutage(from, until)
         case .registerCheckpointKey(let name, let key): try registerCheckpointKey(name, key)
+        case .enrolSigningKey(let upn, let key): try enrolSigningKey(upn, key)
+        case .setSignedMode(let enabled): try setSignedMode(enabled)
         }
     }
 
@@ -309,6 +311,44 @@ extension Decision {
             throw Refusal(.alreadyExists, "the key or the name \(name) is already registered")
         }
         emit(.checkpointKeyRegistered(CheckpointKeyRegistered(name: name, publicKey: publicKey, registeredBy: actor.user)))
+    }
+
+    /// Who may enrol whose signing key (SyncLedger's choice; the documentation
+    /// has no such keys): a Global admin may enrol or replace anyone's key; a
+    /// user may enrol their own key once, when they have none — replacing a
+    /// key (a lost or stolen one) takes a Global admin, so a stolen session
+    /// cannot swap the key that proves who acted.
+    mutating func enrolSigningKey(_ upn: UserPrincipalName, _ publicKey: String) throws(Refusal) {
+        let actor = try authority(in: nil)
+        _ = try user(upn)
+        guard let raw = Data(base64Encoded: publicKey), raw.count == 32 else {
+            throw Refusal(.invalidValue, "a signing key is a 32-byte Ed25519 public key in base64")
+        }
+        let previous = state.signingKeys[upn]
+        if !actor.holds(.globalAdmin) {
+            guard actor.user == upn else {
+                throw Refusal(.notGlobalAdmin, "\(actor.user) may not enrol a key for \(upn): only a Global admin may enrol another user's key")
+            }
+            guard previous == nil else {
+                throw Refusal(.notGlobalAdmin, "\(upn) already has a signing key: only a Global admin may replace it")
+            }
+        }
+        guard previous != publicKey else { throw Refusal(.nothingToChange, "\(upn) already has this signing key") }
+        emit(.signingKeyEnrolled(SigningKeyEnrolled(user: upn, publicKey: publicKey, enrolledBy: actor.user, previous: previous)))
+    }
+
+    /// Signed mode is switched by a Global admin only, either way, and each
+    /// switch is an audited event.
+    mutating func setSignedMode(_ enabled: Bool) throws(Refusal) {
+        let actor = try authority(in: nil)
+        guard actor.holds(.globalAdmin) else {
+            throw Refusal(.notGlobalAdmin, "\(actor.user) may not switch signed mode: only a Global admin may")
+        }
+        guard state.signedMode != enabled else { throw Refusal(.nothingToChange, "signed mode is already \(enabled ? "on" : "off")") }
+        if enabled, state.signingKeys[actor.user] == nil {
+            throw Refusal(.invalidValue, "enrol your own signing key before switching signed mode on, or no one could switch it off")
+        }
+        emit(.signedModeChanged(SignedModeChanged(enabled: enabled, changedBy: actor.user)))
     }
 
     mutating func recordOutage(_ from: Date, _ until: Date) throws(Refusal) {

@@ -117,6 +117,10 @@ public enum SyncDomain {
             s.jobs.insert(e.job)
         case .checkpointKeyRegistered(let e):
             s.checkpointKeys.append(e)
+        case .signingKeyEnrolled(let e):
+            s.signingKeys[e.user] = e.publicKey
+        case .signedModeChanged(let e):
+            s.signedMode = e.enabled
         case .profileTestJobCompleted, .commandRefused:
             break
         }

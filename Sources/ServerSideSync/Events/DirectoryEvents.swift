@@ -236,3 +236,30 @@ public struct CheckpointKeyRegistered: Hashable, Sendable, Codable {
         self.registeredBy = registeredBy
     }
 }
+
+/// A user's Ed25519 public key for signing commands was enrolled (or replaced).
+public struct SigningKeyEnrolled: Hashable, Sendable, Codable {
+    public var user: UserPrincipalName
+    /// 32 bytes, standard base64.
+    public var publicKey: String
+    public var enrolledBy: UserPrincipalName
+    /// The key it replaced, if any.
+    public var previous: String?
+    public init(user: UserPrincipalName, publicKey: String, enrolledBy: UserPrincipalName, previous: String?) {
+        self.user = user
+        self.publicKey = publicKey
+        self.enrolledBy = enrolledBy
+        self.previous = previous
+    }
+}
+
+/// Signed mode was switched on or off: while on, every command a person runs
+/// must carry their signature by their enrolled key.
+public struct SignedModeChanged: Hashable, Sendable, Codable {
+    public var enabled: Bool
+    public var changedBy: UserPrincipalName
+    public init(enabled: Bool, changedBy: UserPrincipalName) {
+        self.enabled = enabled
+        self.changedBy = changedBy
+    }
+}

@@ -54,6 +54,8 @@ public enum DomainEvent: Hashable, Sendable {
     case profileTestJobCompleted(ProfileTestJobCompleted)
     case commandRefused(CommandRefused)
     case checkpointKeyRegistered(CheckpointKeyRegistered)
+    case signingKeyEnrolled(SigningKeyEnrolled)
+    case signedModeChanged(SignedModeChanged)
 }
 
 // MARK: - Streams
@@ -73,7 +75,7 @@ extension DomainEvent {
     /// The stream this event belongs to.
     public var stream: String {
         switch self {
-        case .tenantCreated, .userAdded, .adminRoleGranted, .adminRoleRevoked, .checkpointKeyRegistered: Self.tenantStream
+        case .tenantCreated, .userAdded, .adminRoleGranted, .adminRoleRevoked, .checkpointKeyRegistered, .signingKeyEnrolled, .signedModeChanged: Self.tenantStream
         case .environmentProvisioned(let e): Self.environmentStream(e.environment)
         case .chinaExchangeAccessEnabled(let e): Self.environmentStream(e.environment)
         case .userJoinedEnvironment(let e): Self.environmentStream(e.environment)
@@ -156,6 +158,8 @@ extension DomainEvent {
         case .profileTestJobCompleted: ("ProfileTestJobCompleted", 1)
         case .commandRefused: ("CommandRefused", 1)
         case .checkpointKeyRegistered: ("CheckpointKeyRegistered", 1)
+        case .signingKeyEnrolled: ("SigningKeyEnrolled", 1)
+        case .signedModeChanged: ("SignedModeChanged", 1)
         }
     }
 
@@ -220,6 +224,8 @@ extension DomainEvent {
         case .profileTestJobCompleted(let e): try encoder.encode(e)
         case .commandRefused(let e): try encoder.encode(e)
         case .checkpointKeyRegistered(let e): try encoder.encode(e)
+        case .signingKeyEnrolled(let e): try encoder.encode(e)
+        case .signedModeChanged(let e): try encoder.encode(e)
         }
     }
 
@@ -267,6 +273,8 @@ extension DomainEvent {
         case ("ProfileTestJobCompleted", 1): return .profileTestJobCompleted(try d(ProfileTestJobCompleted.self))
         case ("CommandRefused", 1): return .commandRefused(try d(CommandRefused.self))
         case ("CheckpointKeyRegistered", 1): return .checkpointKeyRegistered(try d(CheckpointKeyRegistered.self))
+        case ("SigningKeyEnrolled", 1): return .signingKeyEnrolled(try d(SigningKeyEnrolled.self))
+        case ("SignedModeChanged", 1): return .signedModeChanged(try d(SignedModeChanged.self))
         default: throw unknown
         }
     }

@@ -52,6 +52,10 @@ public enum RefusalCode: String, Hashable, Sendable, Codable, CaseIterable {
     case nothingToChange = "NothingToChange"
     case notAMember = "NotAMember"
     // MARK: Not found
+    /// Signed mode: the command carried no signature.
+    case commandNotSigned = "CommandNotSigned"
+    /// Signed mode: the signature is not by the claimed actor's enrolled key.
+    case identityNotProven = "IdentityNotProven"
     case unknownEnvironment = "UnknownEnvironment"
     case unknownUser = "UnknownUser"
     case unknownTeam = "UnknownTeam"
@@ -63,7 +67,8 @@ public enum RefusalCode: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .notGlobalAdmin, .notAllowedToProvision, .notSystemAdministrator, .notAnAdministrator, .missingMailboxPrivileges,
              .missingApproveEmailPrivilege, .approverRoleCombinationNotAllowed, .delegatedApprovalNeedsNewerVersion,
-             .crossTenantApprovalNeedsTenantAdmin, .onlyTenantAdminCanAssignDelegatedApprover, .notAllowedToTestMailbox, .systemOnly:
+             .crossTenantApprovalNeedsTenantAdmin, .onlyTenantAdminCanAssignDelegatedApprover, .notAllowedToTestMailbox, .systemOnly,
+             .commandNotSigned, .identityNotProven:
             .permission
         case .unknownEnvironment, .unknownUser, .unknownTeam, .unknownRole, .unknownProfile, .unknownMailbox:
             .notFound

@@ -15,6 +15,10 @@ public struct SyncState: Hashable, Sendable, Codable {
     public var jobs: Set<JobID> = []
     /// The keys registered to sign checkpoints, in registration order.
     public var checkpointKeys: [CheckpointKeyRegistered] = []
+    /// Each user's enrolled key for signing commands (base64).
+    public var signingKeys: [UserPrincipalName: String] = [:]
+    /// Whether every command a person runs must be signed.
+    public var signedMode = false
 
     public init() {}
 }
