@@ -11,6 +11,11 @@ func readTextFile(_ path: String, what: String) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// A public key given as base64 or as a file holding it.
+func publicKeyArgument(_ value: String) throws -> String {
+    FileManager.default.fileExists(atPath: value) ? try readTextFile(value, what: "public key file").trimmingCharacters(in: .whitespacesAndNewlines) : value
+}
+
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "key", abstract: "Keys that sign the ledger's checkpoints.",
                                                     subcommands: [Generate.self, Register.self, Enrol.self, SignedMode.self])
@@ -39,8 +44,7 @@ struct KeyCommand: ParsableCommand {
         @Argument(help: "The key's name in checkpoint signatures (no spaces or '+'), e.g. contoso-audit.") var name: String
         @Option(name: .customLong("public-key"), help: ArgumentHelp("The public key (base64), or a file holding it (FILE.pub).", valueName: "key")) var publicKey: String
         func run() throws {
-            let key = FileManager.default.fileExists(atPath: publicKey)
-                ? try readTextFile(publicKey, what: "public key file").trimmingCharacters(in: .whitespacesAndNewlines) : publicKey
+            let key = try publicKeyArgument(publicKey)
             try perform(store, who) { _ in .registerCheckpointKey(name: name, publicKey: key) }
         }
     }
@@ -55,8 +59,7 @@ extension KeyCommand {
         @Argument(help: "The user whose key it is.") var user: String
         @Option(name: .customLong("public-key"), help: ArgumentHelp("The public key (base64), or a file holding it (FILE.pub).", valueName: "key")) var publicKey: String
         func run() throws {
-            let key = FileManager.default.fileExists(atPath: publicKey)
-                ? try readTextFile(publicKey, what: "public key file").trimmingCharacters(in: .whitespacesAndNewlines) : publicKey
+            let key = try publicKeyArgument(publicKey)
             try perform(store, who) { _ in .enrolSigningKey(UserPrincipalName(user), publicKey: key) }
         }
     }
@@ -82,9 +85,7 @@ struct TrustedKey: ParsableArguments {
     var publicKey: String?
 
     func resolved() throws -> String? {
-        guard let publicKey else { return nil }
-        return FileManager.default.fileExists(atPath: publicKey)
-            ? try readTextFile(publicKey, what: "public key file").trimmingCharacters(in: .whitespacesAndNewlines) : publicKey
+        try publicKey.map(publicKeyArgument)
     }
 }
 
