@@ -84,6 +84,20 @@ extension Connection {
         return events
     }
 
+    /// Up to `limit` events of `stream` with versions above `after` and
+    /// positions at or before `through`, in order.
+    func streamPage(_ stream: StreamID, after: StreamVersion, through: Position, limit: Int) throws(SQLiteError) -> [RecordedEvent] {
+        let statement = try statement("""
+            SELECT \(eventColumns) FROM events WHERE stream_id = ? AND stream_version > ? AND position <= ?
+            ORDER BY stream_version LIMIT ?
+            """)
+        defer { statement.reset() }
+        try statement.bind([.text(stream.rawValue), .integer(after.rawValue), .integer(through.rawValue), .int(limit)])
+        var events: [RecordedEvent] = []
+        while try statement.step() { events.append(try statement.recordedEvent()) }
+        return events
+    }
+
     func position(atOrBefore microseconds: Int64) throws(SQLiteError) -> Position {
         let value = try scalar("SELECT max(position) FROM events WHERE recorded_at <= ?", .integer(microseconds))
         return Position(value?.int64 ?? 0)
@@ -183,6 +197,14 @@ extension EventLog {
     /// Calls `body` with every event of `stream` after version `after`, in order.
     public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
         try Self.walkStream(after: after, page: { cursor in try read { try $0.streamPage(stream, after: cursor, limit: Self.defaultPageSize) } }, body)
+    }
+
+    /// Calls `body` with each event of `stream` recorded at or before
+    /// `position`, in order: the stream as it stood then.
+    public func forEachEvent(in stream: StreamID, through position: Position, _ body: (RecordedEvent) throws -> Void) throws {
+        try Self.walkStream(after: .none, page: { cursor in
+            try read { try $0.streamPage(stream, after: cursor, through: position, limit: Self.defaultPageSize) }
+        }, body)
     }
 
     /// Fetches a stream page after page (each after the last version seen)

@@ -22,6 +22,14 @@
 //       JSON line. --keep writes the log there (for `log export` and
 //       tools/verify_ledger.py).
 //
+//   syncledger-bench append1|batch|replay|asof|workload …   (WorkloadBench.swift)
+//       The shared workload's measures with the C ceiling's command line and
+//       one-line JSON, through SyncLedger's EventLog; bench/compare.sh runs
+//       them beside the ceiling and the Python peer.
+//
+//   syncledger-bench commands DB CLIENTS COMMANDS MAILBOXES SYNC   (CommandsBench.swift)
+//       Test & Enable commands through the facade from CLIENTS threads.
+//
 // Defaults: facade 100000 events / 2000 mailboxes; time-travel 1000000 / 10000; merkle 1000000.
 import EventLog
 import Foundation
@@ -63,6 +71,37 @@ let keep = option("--keep"), reuse = option("--reuse")
 let defaults = mode == "time-travel" ? (1_000_000, 10_000) : (100_000, 2_000)
 let targetEvents = arguments.count > 0 ? Int(arguments[0]) ?? defaults.0 : defaults.0
 let mailboxCount = arguments.count > 1 ? Int(arguments[1]) ?? defaults.1 : defaults.1
+switch mode {
+case "append1", "batch", "replay", "asof", "workload", "commands":
+    do {
+        switch (mode, arguments.count) {
+        case ("append1", 3): try runAppend(batch: 1, database: arguments[0], workload: arguments[1], sync: arguments[2])
+        case ("batch", 4): try runAppend(batch: max(1, Int(arguments[3]) ?? 1_000), database: arguments[0], workload: arguments[1], sync: arguments[2])
+        case ("replay", 1): try runReplay(database: arguments[0])
+        case ("asof", 4):
+            try runAsOf(database: arguments[0], workload: arguments[1], queries: Int(arguments[2]) ?? 1_000, seed: UInt64(arguments[3]) ?? 2)
+        case ("commands", 5):
+            try runCommands(database: arguments[0], clients: max(1, Int(arguments[1]) ?? 1), commands: Int(arguments[2]) ?? 2_000,
+                            mailboxes: max(1, Int(arguments[3]) ?? 2_000), sync: arguments[4])
+        case ("workload", 5):
+            let digest = try generateWorkload(events: Int(arguments[0]) ?? 100_000, mailboxes: Int(arguments[1]) ?? 10_000,
+                                              profiles: Int(arguments[2]) ?? 5, seed: UInt64(arguments[3]) ?? 1, output: arguments[4])
+            print(#"{"file":"\#(arguments[4])","sha256":"\#(digest)"}"#)
+        default:
+            FileHandle.standardError.write(Data("""
+                usage: syncledger-bench append1 DB WORKLOAD.tsv SYNC | batch DB WORKLOAD.tsv SYNC BATCH | replay DB
+                       | asof DB WORKLOAD.tsv K SEED | workload N M P SEED OUT
+                       | commands DB CLIENTS COMMANDS MAILBOXES SYNC\n
+                """.utf8))
+            exit(64)
+        }
+    } catch {
+        FileHandle.standardError.write(Data("syncledger-bench \(mode): \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+default: break
+}
 guard ["facade", "time-travel", "merkle"].contains(mode) else {
     print("usage: syncledger-bench facade [EVENTS] [MAILBOXES] | time-travel [EVENTS] [MAILBOXES] [--keep PATH | --reuse PATH] | merkle [EVENTS] [--keep PATH]")
     exit(64)
