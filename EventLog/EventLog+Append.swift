@@ -45,8 +45,11 @@ public final class WriteTransaction {
         guard !events.isEmpty else { return [] }
         try validate(events)
         do {
+            // The versions read for the expectations are the insert's starting points: each stream is read once.
+            var versions: [StreamID: StreamVersion] = [:]
             for (stream, expected) in expectations.sorted(by: { $0.key < $1.key }) {
                 let actual = try connection.streamVersion(of: stream)
+                versions[stream] = actual
                 guard expected.isSatisfied(by: actual) else {
                     // An exact retry of an earlier append returns its events even though the stream moved on.
                     if let retried = try existingCopies(of: events) { return retried }
@@ -55,7 +58,7 @@ public final class WriteTransaction {
             }
             do {
                 return try connection.savepoint("append") { () throws(SQLiteError) -> [RecordedEvent] in
-                    try insert(events)
+                    try insert(events, versions: versions)
                 }
             } catch let error as SQLiteError where error.primaryCode == .constraint {
                 // Rolled back to the savepoint; now find out why, the slow way.
@@ -108,13 +111,15 @@ public final class WriteTransaction {
         return found
     }
 
-    private func insert(_ events: [NewEvent]) throws(SQLiteError) -> [RecordedEvent] {
+    /// Inserts `events` after the head; `versions` holds the current version
+    /// of streams already read in this transaction.
+    private func insert(_ events: [NewEvent], versions known: [StreamID: StreamVersion]) throws(SQLiteError) -> [RecordedEvent] {
         let head = try connection.head()
         var position = head.position
         var previousHash = head.hash
         let now = clock().microsecondsSince1970
         let recordedAt = max(now, head.recordedAtMicroseconds ?? now)
-        var versions: [StreamID: StreamVersion] = [:]
+        var versions = known
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(events.count)
         let statement = try connection.statement("""
@@ -173,9 +178,13 @@ extension EventLog {
     /// - Returns: The events as recorded (for an exact retry, the originals).
     /// - Throws: ``AppendError``; the log is then unchanged.
     @discardableResult
+    ///
+    /// Appends from concurrent threads share transactions (group commit, see
+    /// ``withGroupCommit(onRollback:_:)``); each call still returns only after
+    /// the `COMMIT` that made its events durable.
     public func append(_ events: [NewEvent], expecting expectations: [StreamID: ExpectedVersion] = [:]) throws(AppendError) -> [RecordedEvent] {
         do {
-            return try withWriteTransaction { transaction in try transaction.append(events, expecting: expectations) }
+            return try withGroupCommit { transaction in try transaction.append(events, expecting: expectations) }
         } catch let error as AppendError {
             throw error
         } catch let error as SQLiteError {

@@ -73,6 +73,8 @@ public final class EventLog: Sendable {
     let options: Options
     let writer: Mutex<Connection>
     let reader: Mutex<Connection>
+    /// Drains concurrent write requests into shared transactions.
+    let committer = GroupCommitter()
 
     private init(path: String, options: Options, isSimulation: Bool, writer: consuming sending Connection, reader: consuming sending Connection) {
         self.path = path

@@ -70,8 +70,9 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         try DomainEvent.makeDecoder().decode(EventMetadata.self, from: Data(text.utf8))
     }
 
-    /// The stable JSON text of this metadata.
-    public func encoded() throws -> String {
-        String(decoding: try DomainEvent.makeEncoder().encode(self), as: UTF8.self)
+    /// The stable JSON text of this metadata; pass the command's encoder
+    /// (``DomainEvent/makeEncoder()``) to reuse it.
+    public func encoded(using encoder: JSONEncoder = DomainEvent.makeEncoder()) throws -> String {
+        String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

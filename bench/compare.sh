@@ -14,6 +14,8 @@
 # BATCH (1000), ASOF_K (1000), IMPLS ("c sw es"), COMMANDS (Test & Enable
 # commands per facade run, 2000), CLIENTS ("1 8"), FACADE_MAILBOXES (2000),
 # SW (a syncledger-bench binary; default: the release build, built here),
+# SW_BASE (another build's syncledger-bench, measured as implementation
+# "base" when IMPLS names it: before/after a change in the same run),
 # PEER_DIR (../shared/bench/peer), WORK (bench/.work).
 #
 # Every measurement is one process, wrapped in /usr/bin/time for its peak RSS,
@@ -71,6 +73,7 @@ cmd() {
     case $1 in
         c) echo "$WORK/ceiling" ;;
         sw) echo "$SW" ;;
+        base) echo "$SW_BASE" ;;
         es) echo "$PY $WORK/peer/es_peer.py" ;;
     esac
 }
@@ -148,15 +151,17 @@ for rep in $(seq 1 "$REPS"); do
         run "$rep" "asof:$impl:$N" $(cmd "$impl") asof "$WORK/b-$impl.db" "$WL" "$ASOF_K" "$ASOF_SEED"
     done
     # Admin commands through SyncLedger's facade, FULL, from 1 and more threads
-    if has sw; then
+    for impl in sw base; do
+        has "$impl" || continue
         for clients in $CLIENTS; do
-            db=$WORK/f-sw.db; rmdb "$db"
-            run "$rep" "commands:sw:FULL:$clients" "$SW" commands "$db" "$clients" "$COMMANDS" "$FACADE_MAILBOXES" FULL
+            db=$WORK/f-$impl.db; rmdb "$db"
+            run "$rep" "commands:$impl:FULL:$clients" $(cmd "$impl") commands "$db" "$clients" "$COMMANDS" "$FACADE_MAILBOXES" FULL
         done
-    fi
+    done
     # (c) and (d) at N_REPLAY: each database is built once (batched, FULL)
     if [ "$SKIP_1M" != 1 ]; then
         for impl in $IMPLS; do
+            [ "$impl" = base ] && continue   # the read path is not what a before/after run compares
             db=$WORK/r-$impl-$N_REPLAY.db
             if [ ! -e "$db.done" ]; then
                 rmdb "$db"

@@ -13,7 +13,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-NAMES = {"c": "C ceiling", "sw": "SyncLedger", "es": "eventsourcing 9.5.6"}
+NAMES = {"c": "C ceiling", "sw": "SyncLedger", "base": "SyncLedger, the build before", "es": "eventsourcing 9.5.6"}
 ORDER = {"append1": 0, "batch": 1, "commands": 2, "replay": 3, "asof": 4}
 
 

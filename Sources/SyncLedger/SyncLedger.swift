@@ -17,7 +17,11 @@ import ServerSideSync
 /// Decisions are serialised by the log's write lock: the state a command is
 /// decided on is read inside the same `BEGIN IMMEDIATE` transaction that
 /// appends its events, so no other writer — thread or process — can move the
-/// log in between, and there is nothing to retry. Other processes' commits
+/// log in between, and there is nothing to retry. Commands from concurrent
+/// threads of one process are group-committed: one transaction takes every
+/// command waiting at that moment, one after the other, each in its own
+/// savepoint and each decided on the state its predecessors left, and every
+/// caller returns after the one `COMMIT`. Other processes' commits
 /// are seen at the start of the next command (their inline projections
 /// committed with them; a projection left behind by a foreign writer is caught
 /// up inside the transaction first).
@@ -163,12 +167,15 @@ public final class SyncLedger: Sendable {
                         _ make: (NameResolver) throws -> Command) throws(SyncLedgerError) -> Execution {
         guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
         let ids = Request.IDs(commandID: commandID ?? options.ambient.newID(), correlationID: correlationID, causationID: causationID)
+        let runner = self.runner
         do {
-            return try log.withWriteTransaction { tx in
+            // Commands of concurrent threads share one transaction and one COMMIT (group commit), each in
+            // its own savepoint; a command that fails is rolled back alone, and the decision state held in
+            // memory, which may hold what was rolled back, is dropped.
+            return try log.withGroupCommit(onRollback: { runner.reset() }) { tx in
                 try self.run(in: tx, actor: actor, source: source, ids: ids, at: instant, signingKey: signingKey, make)
             }.get()
         } catch {
-            runner.reset()   // the decision state in memory may hold what was rolled back
             throw SyncLedgerError.wrap(error)
         }
     }
@@ -241,13 +248,15 @@ public final class SyncLedger: Sendable {
         metadata.signature = signature
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
+        let encoder = DomainEvent.makeEncoder()   // one per command
         for (index, event) in events.enumerated() {
             var eventMetadata = metadata
             if index > 0 { eventMetadata.arguments = nil }
             metadataOf.append(eventMetadata)
             let (type, version) = event.typeName
             newEvents.append(NewEvent(id: options.ambient.newID(), stream: StreamID(event.stream), type: type, schemaVersion: version,
-                                      data: String(decoding: try event.encodedData(), as: UTF8.self), metadata: try eventMetadata.encoded()))
+                                      data: String(decoding: try event.encodedData(using: encoder), as: UTF8.self),
+                                      metadata: try eventMetadata.encoded(using: encoder)))
         }
         let recorded = try tx.append(newEvents)
         try runner.applyInline(recorded.indices.map { ProjectedEvent(recorded: recorded[$0], event: events[$0], metadata: metadataOf[$0]) }, in: db)
