@@ -194,6 +194,46 @@ extension EventLog {
         }
     }
 
+    /// Calls `body` with a view of every event from `start` through `end`
+    /// (the head when `nil`), in position order, without building a
+    /// ``RecordedEvent``: for folds that read a few fields of many events
+    /// (replays, rebuilds). The view's text is SQLite's own memory, valid only
+    /// during the call; the id and hashes are not read (``verify(from:expectingHead:progress:)``
+    /// is the walk that checks them).
+    ///
+    /// Pages of `pageSize` rows are read in their own short read transactions
+    /// as with ``forEachEvent(from:through:pageSize:_:)``, but `body` runs
+    /// while a page's transaction is open, on the log's reader: it must not
+    /// read this log itself.
+    public func forEachRow(from start: Position = 1, through end: Position? = nil, pageSize: Int = 4_096,
+                           _ body: (EventRow) throws -> Void) throws {
+        let last = try end ?? head().position
+        var cursor = Position(max(0, start.rawValue - 1))
+        while cursor < last {
+            let after = cursor
+            let seen = try reader.withLock { (db: inout Connection) throws -> Position? in
+                let connection = db
+                return try connection.readTransaction { () throws -> Position? in
+                    let statement = try connection.statement("""
+                        SELECT position, stream_id, stream_version, type, schema_version, data, recorded_at
+                        FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?
+                        """)
+                    defer { statement.reset() }
+                    try statement.bind([.integer(after.rawValue), .integer(last.rawValue), .int(pageSize)])
+                    var tail: Position?
+                    while try statement.step() {
+                        let row = EventRow(statement: statement)
+                        try body(row)
+                        tail = row.position
+                    }
+                    return tail
+                }
+            }
+            guard let seen else { return }
+            cursor = seen
+        }
+    }
+
     /// Calls `body` with every event of `stream` after version `after`, in order.
     public func forEachEvent(in stream: StreamID, after: StreamVersion = .none, _ body: (RecordedEvent) throws -> Void) throws {
         try Self.walkStream(after: after, page: { cursor in try read { try $0.streamPage(stream, after: cursor, limit: Self.defaultPageSize) } }, body)
@@ -228,3 +268,35 @@ extension EventLog {
         return events
     }
 }
+
+/// One event of the log as ``EventLog/forEachRow(from:through:pageSize:_:)``
+/// sees it: fields read on demand from the current row. Valid only during
+/// the call that received it; never keep it.
+public struct EventRow {
+    let statement: Statement
+
+    /// The event's position in the log.
+    public var position: Position { Position(statement.int64(at: 0)) }
+    /// The event's version within its stream.
+    public var streamVersion: StreamVersion { StreamVersion(statement.int64(at: 2)) }
+    /// The version of the event type's schema.
+    public var schemaVersion: Int { statement.int(at: 4) }
+    /// When the event was appended, in microseconds since 1970.
+    public var recordedAtMicroseconds: Int64 { statement.int64(at: 6) }
+    /// The stream id (a copy).
+    public var stream: StreamID { StreamID(statement.text(at: 1)) }
+    /// The event type (a copy).
+    public var type: String { statement.text(at: 3) }
+    /// The event's JSON data (a copy).
+    public var data: String { statement.text(at: 5) }
+
+    /// Calls `body` with the stream id's UTF-8 bytes, without copying them.
+    public func withStream<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R { try statement.withUTF8(at: 1, body) }
+    /// Calls `body` with the event type's UTF-8 bytes, without copying them.
+    public func withType<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R { try statement.withUTF8(at: 3, body) }
+    /// Calls `body` with the JSON data's UTF-8 bytes, without copying them.
+    public func withData<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R { try statement.withUTF8(at: 5, body) }
+}
+
+@available(*, unavailable, message: "an event row is valid only during the call that received it")
+extension EventRow: Sendable {}

@@ -260,6 +260,9 @@ public final class EventLog: Sendable {
         case .normal: try db.execute("PRAGMA synchronous = NORMAL")
         }
         try db.execute("PRAGMA foreign_keys = ON")
+        // Every append runs in a savepoint (and a group-committed request in another): their journals
+        // hold the pages each one touches, and kept in memory they cost a copy instead of a file write.
+        try db.execute("PRAGMA temp_store = MEMORY")
     }
 
     /// The `synchronous` setting in force on the writer (2 = FULL, 1 = NORMAL).

@@ -42,7 +42,7 @@ extension Connection {
     /// Runs `body` inside a deferred (read) transaction, so every statement in it
     /// sees the same snapshot of the database.
     public func readTransaction<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
-        try execute("BEGIN DEFERRED")
+        try runPrepared("BEGIN DEFERRED")
         defer { rollbackQuietly() }
         return try body()
     }
@@ -71,6 +71,6 @@ extension Connection {
     /// SQLite has then already rolled the transaction back itself.
     public func rollbackQuietly() {
         guard isInTransaction else { return }
-        do { try execute("ROLLBACK") } catch { /* see doc comment */ }
+        do { try runPrepared("ROLLBACK") } catch { /* see doc comment */ }
     }
 }

@@ -97,6 +97,15 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
+    /// Calls `body` with column `index` of the current row as UTF-8 bytes,
+    /// without copying them (NULL reads as no bytes). The bytes belong to
+    /// SQLite and are valid only during the call.
+    public func withUTF8<R>(at index: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let pointer = sqlite3_column_text(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+    }
+
     /// Column `index` of the current row as text, or `nil` when NULL.
     public func optionalText(at index: Int32) -> String? { isNull(at: index) ? nil : text(at: index) }
 
