@@ -1,3 +1,5 @@
+import Foundation
+
 /// The identity of a stream: the aggregate an event belongs to
 /// (for example `mailbox-7c1e…`). Any non-empty text.
 public struct StreamID: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
@@ -100,3 +102,22 @@ extension EventLog {
 
 /// ``Position`` under a name that does not collide with nested aliases.
 public typealias LogPosition = Position
+
+extension UUID {
+    /// A new time-ordered id (RFC 9562 version 7): 48 bits of Unix time in
+    /// milliseconds, then 74 random bits. Ids made later sort after earlier
+    /// ones (within a millisecond, in random order), so the log's unique
+    /// index of event ids grows at its right edge instead of at a random
+    /// page for every insert — the difference between one and two page
+    /// writes per event on a large log. As unguessable as a random UUID.
+    public static func timeOrdered(at instant: Date = Date()) -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let milliseconds = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded()))
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)   // version 7
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)   // the RFC 9562 variant
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

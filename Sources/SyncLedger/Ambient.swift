@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Synchronization
 
@@ -26,12 +27,13 @@ public struct Ambient: Sendable {
         self.isSystemClock = isSystemClock
     }
 
-    /// The system clock and random UUIDs.
-    public static let live = Ambient(now: { Date() }, newID: { UUID() }, isSystemClock: true)
+    /// The system clock and new time-ordered UUIDs (``Foundation/UUID/timeOrdered(at:)``:
+    /// random, but sorted by creation, so the log's index of event ids grows at its end).
+    public static let live = Ambient(now: { Date() }, newID: { UUID.timeOrdered() }, isSystemClock: true)
 
     /// A clock stopped at `instant` (ids stay random).
     public static func pinned(at instant: Date) -> Ambient {
-        Ambient(now: { instant }, newID: { UUID() })
+        Ambient(now: { instant }, newID: { UUID.timeOrdered() })
     }
 }
 

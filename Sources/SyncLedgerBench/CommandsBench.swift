@@ -7,8 +7,10 @@ import SyncLedger
 // syncledger-bench commands DB CLIENTS COMMANDS MAILBOXES SYNC
 //
 // Admin commands through the facade, as a real ledger runs them (system
-// clock, random ids, the simulated Exchange): a tenant, an environment and
-// MAILBOXES approved mailboxes are set up first (untimed, NORMAL); then
+// clock, random ids, the simulated Exchange): when DB does not exist, a
+// tenant, an environment and MAILBOXES approved mailboxes are set up first
+// (untimed, NORMAL; with COMMANDS = 0 nothing else runs, so a copy of the
+// file can serve many runs); then
 // CLIENTS threads of this process run COMMANDS Test & Enable commands in all,
 // one mailbox each, round robin, at SYNC. Prints one JSON line with
 // commands/s and events/s.
@@ -17,20 +19,22 @@ func runCommands(database: String, clients: Int, commands: Int, mailboxes: Int, 
     let durability: SyncLedger.Durability = try durability(sync) == .full ? .full : .normal
     let admin: UserPrincipalName = "gabriela@contoso.com"
     let environment: EnvironmentID = "contoso-prod"
-    var ids: [MailboxID] = []
-    do {
+    let ids = (0..<mailboxes).map { MailboxID(environment: environment, owner: .user(UserPrincipalName("user\($0)@contoso.com"))) }
+    if !FileManager.default.fileExists(atPath: database) {
         let setup = try SyncLedger.open(at: database, options: .init(durability: .normal))
         try setup.execute(.createTenant(name: "Contoso", firstGlobalAdmin: admin, displayName: "Gabriela"), as: .user(admin))
         try setup.execute(.provisionEnvironment(ProvisionEnvironment(environment: environment, provisionedOn: Date(), exchangeProfile: "exo")),
                           as: .user(admin))
-        for n in 0..<mailboxes {
+        for (n, id) in ids.enumerated() {
             let upn = UserPrincipalName("user\(n)@contoso.com")
-            let id = MailboxID(environment: environment, owner: .user(upn))
             try setup.execute(.addUser(upn, displayName: "User \(n)", environment: environment), as: .user(admin))
             try setup.execute(.addExchangeMailbox(EmailAddress(upn.rawValue), syncOrg: nil), as: .user(admin))
             try setup.execute(.approveEmail(id), as: .user(admin))
-            ids.append(id)
         }
+    }
+    guard commands > 0 else {
+        print(#"{"impl":"sw","test":"commands-setup","mailboxes":\#(mailboxes)}"#)
+        return
     }
     let ledger = try SyncLedger.open(at: database, options: .init(durability: durability))
     let start = try ledger.head().position.rawValue

@@ -25,16 +25,51 @@ struct WorkloadEvent {
 }
 
 func loadWorkload(_ path: String) throws -> [WorkloadEvent] {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
     var events: [WorkloadEvent] = []
-    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-        let fields = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
-        guard fields.count == 4, let version = Int64(fields[1]) else {
-            throw BenchError("\(path): line \(events.count + 1) is not stream<TAB>version<TAB>type<TAB>data")
+    try forEachWorkloadLine(path) { line, fields in
+        guard fields.count == 4, let version = Int64(String(decoding: fields[1], as: UTF8.self)) else {
+            throw BenchError("\(path): line \(line) is not stream<TAB>version<TAB>type<TAB>data")
         }
-        events.append(WorkloadEvent(stream: String(fields[0]), version: version, type: String(fields[2]), data: String(fields[3])))
+        events.append(WorkloadEvent(stream: String(decoding: fields[0], as: UTF8.self), version: version,
+                                    type: String(decoding: fields[2], as: UTF8.self), data: String(decoding: fields[3], as: UTF8.self)))
     }
     return events
+}
+
+/// The stream of every line of a workload file (all the as-of queries need).
+func loadStreams(_ path: String) throws -> [String] {
+    var streams: [String] = []
+    try forEachWorkloadLine(path) { line, fields in
+        guard fields.count == 4 else { throw BenchError("\(path): line \(line) is not stream<TAB>version<TAB>type<TAB>data") }
+        streams.append(String(decoding: fields[0], as: UTF8.self))
+    }
+    return streams
+}
+
+/// Calls `body` with the number and the tab-separated fields (at most four:
+/// the data may hold tabs) of every non-empty line, scanning bytes.
+func forEachWorkloadLine(_ path: String, _ body: (Int, [Slice<UnsafeBufferPointer<UInt8>>]) throws -> Void) throws {
+    guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
+    try data.withUnsafeBytes { raw in try forEachLine(raw.bindMemory(to: UInt8.self), body) }
+}
+
+private func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, [Slice<UnsafeBufferPointer<UInt8>>]) throws -> Void) throws {
+    var line = 0, start = 0
+    while start < bytes.count {
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        if end > start {
+            line += 1
+            var fields: [Slice<UnsafeBufferPointer<UInt8>>] = []
+            var fieldStart = start
+            while fields.count < 3, let tab = bytes[fieldStart..<end].firstIndex(of: UInt8(ascii: "\t")) {
+                fields.append(bytes[fieldStart..<tab])
+                fieldStart = tab + 1
+            }
+            fields.append(bytes[fieldStart..<end])
+            try body(line, fields)
+        }
+        start = end + 1
+    }
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -58,7 +93,7 @@ func runAppend(batch: Int, database: String, workload: String, sync: String) thr
     let events = try loadWorkload(workload)
     let log = try EventLog.open(at: database, options: .init(durability: try durability(sync)))
     let prepared = events.map { event in
-        (NewEvent(id: UUID(), stream: StreamID(event.stream), type: event.type, data: event.data),
+        (NewEvent(id: UUID.timeOrdered(), stream: StreamID(event.stream), type: event.type, data: event.data),
          ExpectedVersion.exactly(StreamVersion(event.version - 1)))
     }
     var conflicts = 0
@@ -217,13 +252,13 @@ enum EventKind: Equatable {
 /// event is on a mailbox stream): the mailbox's row folded from its events
 /// at positions ≤ P.
 func runAsOf(database: String, workload: String, queries k: Int, seed: UInt64) throws {
-    let events = try loadWorkload(workload)
+    let streams = try loadStreams(workload)
     let log = try EventLog.open(at: database, options: .init(createIfMissing: false, readOnly: true))
     var random = SplitMix(state: seed)
     var positions: [Int] = []
     while positions.count < k {
-        let position = 1 + Int(random.next() % UInt64(events.count))
-        if events[position - 1].stream.hasPrefix("mailbox-") { positions.append(position) }
+        let position = 1 + Int(random.next() % UInt64(streams.count))
+        if streams[position - 1].hasPrefix("mailbox-") { positions.append(position) }
     }
     var latencies: [Double] = []
     var rowsRead = 0, approved = 0, incomingSuccess = 0
@@ -231,7 +266,7 @@ func runAsOf(database: String, workload: String, queries k: Int, seed: UInt64) t
         for position in positions {
             var row = StatusRow()
             latencies.append(try seconds {
-                try log.forEachEvent(in: StreamID(events[position - 1].stream), through: Position(Int64(position))) { event in
+                try log.forEachEvent(in: StreamID(streams[position - 1]), through: Position(Int64(position))) { event in
                     row.apply(type: event.type, data: event.data)
                     rowsRead += 1
                 }
@@ -242,7 +277,7 @@ func runAsOf(database: String, workload: String, queries k: Int, seed: UInt64) t
     }
     latencies.sort()
     func us(_ value: Double) -> String { String(format: "%.2f", value * 1e6) }
-    print(#"{"impl":"sw","test":"asof","queries":\#(k),"events_in_db":\#(events.count),"median_us":\#(us(latencies[k / 2])),"#
+    print(#"{"impl":"sw","test":"asof","queries":\#(k),"events_in_db":\#(streams.count),"median_us":\#(us(latencies[k / 2])),"#
         + #""p90_us":\#(us(latencies[Int(Double(k) * 0.9)])),"p99_us":\#(us(latencies[Int(Double(k) * 0.99)])),"#
         + #""mean_us":\#(us(total / Double(k))),"rows_read":\#(rowsRead),"approved_at_p":\#(approved),"incoming_success_at_p":\#(incomingSuccess)}"#)
 }
