@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,7 +39,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // The pure domain: Foundation only.
-        .target(name: "ServerSideSync", path: "Sources/ServerSideSync", swiftSettings: strict),
+        .target(name: "ServerSideSync", dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")],
+                path: "Sources/ServerSideSync", swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "SQLite", "ServerSideSync"], path: "Projections", swiftSettings: strict),
         .target(
             name: "SyncLedger",
@@ -60,7 +62,7 @@ let package = Package(
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
-        .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting"], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
+        .testTarget(name: "ServerSideSyncTests", dependencies: ["ServerSideSync", "SyncLedgerTesting", .product(name: "HashTreeCollections", package: "swift-collections")], path: "Tests/ServerSideSyncTests", swiftSettings: strict),
         .testTarget(name: "ExampleTests", dependencies: ["SyncLedgerTesting", "SyncLedger", "ServerSideSync"], path: "Tests/ExampleTests", swiftSettings: strict),
         .testTarget(name: "SyncLedgerTests", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting"], path: "Tests/SyncLedgerTests", swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncLedger", "EventLog", "SQLite", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/EndToEndTests", swiftSettings: strict),

@@ -64,7 +64,8 @@ def main(argv):
     print()
     print("| measure | implementation | runs | median | min | max | unit | vs C | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for label in sorted(runs, key=lambda l: (ORDER.get(l.split(":")[0], 9), l.split(":")[2:], l.split(":")[1] != "c", l)):
+    impls = {"c": 0, "sw": 1, "base": 2, "es": 3}
+    for label in sorted(runs, key=lambda l: (ORDER.get(l.split(":")[0], 9), l.split(":")[2:], impls.get(l.split(":")[1], 9), l)):
         records = runs[label]
         parts = label.split(":")
         test, impl, params = parts[0], parts[1], ":".join(parts[2:])

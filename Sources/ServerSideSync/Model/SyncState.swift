@@ -1,16 +1,24 @@
 import Foundation
+import HashTreeCollections
 
 /// What the decisions need to know, folded from the events by ``evolve(_:with:)``.
 ///
 /// One value holds the tenant directory, every environment, profile and
 /// mailbox, and the simulated Exchange Online facts: per-object records
 /// without history, so it stays small (a few hundred bytes a mailbox).
+///
+/// The mailboxes, the one collection that grows with the organisation, are a
+/// persistent hash tree (`TreeDictionary`): a decision works on its own copy
+/// of the state, and copying or changing one mailbox of that copy costs
+/// O(log n), where a `Dictionary` copies all of them (the whole map was
+/// copied and freed again by every Test & Enable). It encodes exactly as the
+/// `Dictionary` did.
 public struct SyncState: Hashable, Sendable, Codable {
     public var tenantName: String?
     public var users: [UserPrincipalName: DirectoryUser] = [:]
     public var environments: [EnvironmentID: EnvironmentState] = [:]
     public var profiles: [ProfileID: ProfileState] = [:]
-    public var mailboxes: [MailboxID: MailboxState] = [:]
+    public var mailboxes: TreeDictionary<MailboxID, MailboxState> = [:]
     public var exchange = ExchangeState()
     public var jobs: Set<JobID> = []
     /// The keys registered to sign checkpoints, in registration order.
@@ -21,6 +29,38 @@ public struct SyncState: Hashable, Sendable, Codable {
     public var signedMode = false
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case tenantName, users, environments, profiles, mailboxes, exchange, jobs, checkpointKeys, signingKeys, signedMode
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tenantName = try c.decodeIfPresent(String.self, forKey: .tenantName)
+        users = try c.decode([UserPrincipalName: DirectoryUser].self, forKey: .users)
+        environments = try c.decode([EnvironmentID: EnvironmentState].self, forKey: .environments)
+        profiles = try c.decode([ProfileID: ProfileState].self, forKey: .profiles)
+        mailboxes = TreeDictionary(uniqueKeysWithValues: try c.decode([MailboxID: MailboxState].self, forKey: .mailboxes))
+        exchange = try c.decode(ExchangeState.self, forKey: .exchange)
+        jobs = try c.decode(Set<JobID>.self, forKey: .jobs)
+        checkpointKeys = try c.decode([CheckpointKeyRegistered].self, forKey: .checkpointKeys)
+        signingKeys = try c.decode([UserPrincipalName: String].self, forKey: .signingKeys)
+        signedMode = try c.decode(Bool.self, forKey: .signedMode)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(tenantName, forKey: .tenantName)
+        try c.encode(users, forKey: .users)
+        try c.encode(environments, forKey: .environments)
+        try c.encode(profiles, forKey: .profiles)
+        try c.encode(Dictionary(uniqueKeysWithValues: mailboxes.map { ($0.key, $0.value) }), forKey: .mailboxes)
+        try c.encode(exchange, forKey: .exchange)
+        try c.encode(jobs, forKey: .jobs)
+        try c.encode(checkpointKeys, forKey: .checkpointKeys)
+        try c.encode(signingKeys, forKey: .signingKeys)
+        try c.encode(signedMode, forKey: .signedMode)
+    }
 }
 
 /// A user of the tenant directory.
