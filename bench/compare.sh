@@ -17,7 +17,9 @@
 # SW (a syncledger-bench binary; default: the release build, built here),
 # SW_BASE (another build's syncledger-bench, measured as implementation
 # "base" when IMPLS names it: before/after a change in the same run),
-# PEER_DIR (../shared/bench/peer), WORK (bench/.work).
+# PEER_DIR (../shared/bench/peer), WORK (bench/.work), TESTS (a subset of
+# "append1 batch small commands large"; "small" is replay and as-of at N on
+# the databases "batch" leaves, "large" the same at N_REPLAY).
 #
 # Every measurement is one process, wrapped in /usr/bin/time for its peak RSS,
 # written as one JSON line to WORK/results/RUN.jsonl; rep 1 of every
@@ -51,7 +53,9 @@ FACADE_MAILBOXES=${FACADE_MAILBOXES:-2000}
 PEER_DIR=${PEER_DIR:-$ROOT/../shared/bench/peer}
 WORK=${WORK:-$ROOT/bench/.work}
 RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)}
+TESTS=${TESTS:-"append1 batch small commands large"}
 has() { [[ " $IMPLS " == *" $1 "* ]]; }
+has_test() { [[ " $TESTS " == *" $1 "* ]]; }
 
 [ -f "$PEER_DIR/ceiling.c" ] || { echo "compare.sh: no ceiling.c in $PEER_DIR (set PEER_DIR)" >&2; exit 64; }
 mkdir -p "$WORK/results" "$WORK/peer"
@@ -110,7 +114,7 @@ if [ "$ours" != "$theirs" ]; then
     echo "compare.sh: the workload generators disagree for N=$N: peer $theirs, syncledger-bench $ours" >&2
     exit 1
 fi
-[ "$SKIP_1M" = 1 ] || gen "$N_REPLAY" "$WLR"
+[ "$SKIP_1M" = 1 ] || ! has_test large || gen "$N_REPLAY" "$WLR"
 
 rmdb() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
 
@@ -135,7 +139,7 @@ run() {
 rm -f "$WORK"/r-*.done "$WORK"/f-*-template.db.done
 for rep in $(seq 1 "$REPS"); do
     # (a) one event per transaction, expected version checked
-    for sync in FULL NORMAL; do
+    has_test append1 && for sync in FULL NORMAL; do
         if [ "$sync" = FULL ]; then wl=$WLF; else wl=$WLN; fi
         for impl in $IMPLS; do
             db=$WORK/a-$impl.db; rmdb "$db"
@@ -143,21 +147,21 @@ for rep in $(seq 1 "$REPS"); do
         done
     done
     # (b) BATCH events per transaction; the FULL database is kept for (c) and (d)
-    for sync in NORMAL FULL; do
+    has_test batch && for sync in NORMAL FULL; do
         for impl in $IMPLS; do
             db=$WORK/b-$impl.db; rmdb "$db"
             run "$rep" "batch:$impl:$sync" $(cmd "$impl") batch "$db" "$WL" "$sync" "$BATCH" $(extra "$impl" batch)
         done
     done
     # (c) replay into the status fold, (d) one mailbox as of a random position
-    for impl in $IMPLS; do
+    has_test small && for impl in $IMPLS; do
         run "$rep" "replay:$impl:$N" $(cmd "$impl") replay "$WORK/b-$impl.db"
         run "$rep" "asof:$impl:$N" $(cmd "$impl") asof "$WORK/b-$impl.db" "$WL" "$ASOF_K" "$ASOF_SEED"
     done
     # Admin commands through SyncLedger's facade, FULL, from 1 and more threads
     # (SyncLedger's tenant and mailboxes are set up once, untimed, and copied for every run;
     # a "base" build sets them up in each run, as builds before the template did)
-    for impl in sw base; do
+    has_test commands && for impl in sw base; do
         has "$impl" || continue
         template=$WORK/f-$impl-template.db
         if [ "$impl" = sw ] && [ ! -e "$template.done" ]; then
@@ -172,7 +176,7 @@ for rep in $(seq 1 "$REPS"); do
         done
     done
     # (c) and (d) at N_REPLAY: each database is built once (batched, FULL)
-    if [ "$SKIP_1M" != 1 ]; then
+    if [ "$SKIP_1M" != 1 ] && has_test large; then
         for impl in $IMPLS; do
             [ "$impl" = base ] && continue   # the read path is not what a before/after run compares
             db=$WORK/r-$impl-$N_REPLAY.db
@@ -186,9 +190,13 @@ for rep in $(seq 1 "$REPS"); do
         done
     fi
 done
-for f in "$WORK"/b-*.db "$WORK"/r-*.db; do
-    [ -e "$f" ] || continue
-    printf '{"rep":0,"label":"dbsize","result":{"db":"%s","bytes":%s}}\n' "${f##*/}" "$(stat -c %s "$f")" >> "$OUT"
+# The sizes of the databases this run wrote (after their last close).
+for impl in $IMPLS; do
+    [ "$impl" = base ] && continue
+    for f in $(has_test batch && echo "$WORK/b-$impl.db") $( [ "$SKIP_1M" != 1 ] && has_test large && echo "$WORK/r-$impl-$N_REPLAY.db"); do
+        [ -e "$f" ] || continue
+        printf '{"rep":0,"label":"dbsize","result":{"db":"%s","bytes":%s}}\n' "${f##*/}" "$(stat -c %s "$f")" >> "$OUT"
+    done
 done
 echo "results: $OUT" >&2
 python3 "$ROOT/bench/summarize.py" "$OUT"
