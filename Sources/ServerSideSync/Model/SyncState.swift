@@ -7,15 +7,15 @@ import HashTreeCollections
 /// mailbox, and the simulated Exchange Online facts: per-object records
 /// without history, so it stays small (a few hundred bytes a mailbox).
 ///
-/// The mailboxes, the one collection that grows with the organisation, are a
-/// persistent hash tree (`TreeDictionary`): a decision works on its own copy
-/// of the state, and copying or changing one mailbox of that copy costs
-/// O(log n), where a `Dictionary` copies all of them (the whole map was
-/// copied and freed again by every Test & Enable). It encodes exactly as the
-/// `Dictionary` did.
+/// The collections that grow with the organisation (users, mailboxes,
+/// Exchange mailboxes) are persistent hash trees (`TreeDictionary`): a
+/// decision works on its own copy of the state, and changing one entry of
+/// that copy costs O(log n), where a `Dictionary` copies every entry (the
+/// whole map was copied and freed again by every Test & Enable and every
+/// user added). They encode exactly as the `Dictionary`s did.
 public struct SyncState: Hashable, Sendable, Codable {
     public var tenantName: String?
-    public var users: [UserPrincipalName: DirectoryUser] = [:]
+    public var users: TreeDictionary<UserPrincipalName, DirectoryUser> = [:]
     public var environments: [EnvironmentID: EnvironmentState] = [:]
     public var profiles: [ProfileID: ProfileState] = [:]
     public var mailboxes: TreeDictionary<MailboxID, MailboxState> = [:]
@@ -37,7 +37,7 @@ public struct SyncState: Hashable, Sendable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         tenantName = try c.decodeIfPresent(String.self, forKey: .tenantName)
-        users = try c.decode([UserPrincipalName: DirectoryUser].self, forKey: .users)
+        users = TreeDictionary(uniqueKeysWithValues: try c.decode([UserPrincipalName: DirectoryUser].self, forKey: .users))
         environments = try c.decode([EnvironmentID: EnvironmentState].self, forKey: .environments)
         profiles = try c.decode([ProfileID: ProfileState].self, forKey: .profiles)
         mailboxes = TreeDictionary(uniqueKeysWithValues: try c.decode([MailboxID: MailboxState].self, forKey: .mailboxes))
@@ -51,7 +51,7 @@ public struct SyncState: Hashable, Sendable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(tenantName, forKey: .tenantName)
-        try c.encode(users, forKey: .users)
+        try c.encode(Dictionary(uniqueKeysWithValues: users.map { ($0.key, $0.value) }), forKey: .users)
         try c.encode(environments, forKey: .environments)
         try c.encode(profiles, forKey: .profiles)
         try c.encode(Dictionary(uniqueKeysWithValues: mailboxes.map { ($0.key, $0.value) }), forKey: .mailboxes)
@@ -203,9 +203,25 @@ public struct PendingRetry: Hashable, Sendable, Codable {
 public struct ExchangeState: Hashable, Sendable, Codable {
     /// Mailboxes that exist in the tenant's Exchange Online, with the
     /// Dynamics organization each syncs with.
-    public var mailboxes: [EmailAddress: EnvironmentID?] = [:]
+    public var mailboxes: TreeDictionary<EmailAddress, EnvironmentID?> = [:]
     /// Outage windows, closed at both ends.
     public var outages: [ClosedRange<Date>] = []
+
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey { case mailboxes, outages }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mailboxes = TreeDictionary(uniqueKeysWithValues: try c.decode([EmailAddress: EnvironmentID?].self, forKey: .mailboxes))
+        outages = try c.decode([ClosedRange<Date>].self, forKey: .outages)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Dictionary(uniqueKeysWithValues: mailboxes.map { ($0.key, $0.value) }), forKey: .mailboxes)
+        try c.encode(outages, forKey: .outages)
+    }
 
     /// Whether an outage covers `instant`.
     public func isUnavailable(at instant: Date) -> Bool { outages.contains { $0.contains(instant) } }
