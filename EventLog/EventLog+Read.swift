@@ -76,12 +76,7 @@ extension Connection {
 
     /// Up to `limit` events of `stream` with versions above `after`, in order.
     func streamPage(_ stream: StreamID, after: StreamVersion, limit: Int) throws(SQLiteError) -> [RecordedEvent] {
-        let statement = try statement("SELECT \(eventColumns) FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?")
-        defer { statement.reset() }
-        try statement.bind([.text(stream.rawValue), .integer(after.rawValue), .int(limit)])
-        var events: [RecordedEvent] = []
-        while try statement.step() { events.append(try statement.recordedEvent()) }
-        return events
+        try streamPage(stream, after: after, through: Position(Int64.max), limit: limit)
     }
 
     /// Up to `limit` events of `stream` with versions above `after` and
@@ -211,23 +206,20 @@ extension EventLog {
         var cursor = Position(max(0, start.rawValue - 1))
         while cursor < last {
             let after = cursor
-            let seen = try reader.withLock { (db: inout Connection) throws -> Position? in
-                let connection = db
-                return try connection.readTransaction { () throws -> Position? in
-                    let statement = try connection.statement("""
-                        SELECT position, stream_id, stream_version, type, schema_version, data, recorded_at
-                        FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?
-                        """)
-                    defer { statement.reset() }
-                    try statement.bind([.integer(after.rawValue), .integer(last.rawValue), .int(pageSize)])
-                    var tail: Position?
-                    while try statement.step() {
-                        let row = EventRow(statement: statement)
-                        try body(row)
-                        tail = row.position
-                    }
-                    return tail
+            let seen = try read { connection -> Position? in
+                let statement = try connection.statement("""
+                    SELECT position, stream_id, stream_version, type, schema_version, data, recorded_at
+                    FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?
+                    """)
+                defer { statement.reset() }
+                try statement.bind([.integer(after.rawValue), .integer(last.rawValue), .int(pageSize)])
+                var tail: Position?
+                while try statement.step() {
+                    let row = EventRow(statement: statement)
+                    try body(row)
+                    tail = row.position
                 }
+                return tail
             }
             guard let seen else { return }
             cursor = seen

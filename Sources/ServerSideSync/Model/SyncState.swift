@@ -51,10 +51,10 @@ public struct SyncState: Hashable, Sendable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(tenantName, forKey: .tenantName)
-        try c.encode(Dictionary(uniqueKeysWithValues: users.map { ($0.key, $0.value) }), forKey: .users)
+        try c.encode(users.dictionary, forKey: .users)
         try c.encode(environments, forKey: .environments)
         try c.encode(profiles, forKey: .profiles)
-        try c.encode(Dictionary(uniqueKeysWithValues: mailboxes.map { ($0.key, $0.value) }), forKey: .mailboxes)
+        try c.encode(mailboxes.dictionary, forKey: .mailboxes)
         try c.encode(exchange, forKey: .exchange)
         try c.encode(jobs, forKey: .jobs)
         try c.encode(checkpointKeys, forKey: .checkpointKeys)
@@ -219,10 +219,15 @@ public struct ExchangeState: Hashable, Sendable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(Dictionary(uniqueKeysWithValues: mailboxes.map { ($0.key, $0.value) }), forKey: .mailboxes)
+        try c.encode(mailboxes.dictionary, forKey: .mailboxes)
         try c.encode(outages, forKey: .outages)
     }
 
     /// Whether an outage covers `instant`.
     public func isUnavailable(at instant: Date) -> Bool { outages.contains { $0.contains(instant) } }
+}
+
+extension TreeDictionary {
+    /// The same entries as a `Dictionary`, whose encoding the state's stored JSON keeps.
+    var dictionary: [Key: Value] { Dictionary(uniqueKeysWithValues: map { ($0.key, $0.value) }) }
 }
