@@ -18,11 +18,18 @@ let package = Package(
         .library(name: "SyncLedgerTesting", targets: ["SyncLedgerTesting"]),
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "SyncLedger", targets: ["SyncLedger"]),
+        .library(name: "SyncLedgerServer", targets: ["SyncLedgerServer"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -48,11 +55,27 @@ let package = Package(
             path: "Sources/SyncLedger",
             swiftSettings: strict
         ),
+        // The HTTP front end (`syncledger serve`): the facade and the domain's value types, on Hummingbird.
+        .target(
+            name: "SyncLedgerServer",
+            dependencies: [
+                "SyncLedger", "ServerSideSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/SyncLedgerServer",
+            swiftSettings: strict
+        ),
         .target(name: "SyncLedgerTesting", dependencies: ["ServerSideSync", "SyncLedger"], path: "Sources/SyncLedgerTesting", swiftSettings: strict),
         .executableTarget(
             name: "SyncLedgerCLI",
             // Front ends see the facade and the domain's value types only.
-            dependencies: ["SyncLedger", "ServerSideSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SyncLedger", "ServerSideSync", "SyncLedgerServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/SyncLedgerCLI",
             swiftSettings: strict
         ),
@@ -66,6 +89,13 @@ let package = Package(
         .testTarget(name: "ExampleTests", dependencies: ["SyncLedgerTesting", "SyncLedger", "ServerSideSync"], path: "Tests/ExampleTests", swiftSettings: strict),
         .testTarget(name: "SyncLedgerTests", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting"], path: "Tests/SyncLedgerTests", swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncLedger", "EventLog", "SQLite", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/EndToEndTests", swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: [
+            "SyncLedgerServer", "SyncLedger", "ServerSideSync", "SyncLedgerTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/ServerTests", swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite"], path: "Tests/EventLogTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -24,8 +24,18 @@ public struct AuditFilter: Sendable {
     public var since: Date?
     public var until: Date?
     public var deniedOnly = false
+    /// Only rows of this event type (e.g. `MailboxEmailApproved`).
+    public var eventType: String?
+    /// A page: newest first, rows before this position only (keyset paging),
+    /// at most `limit` of them. Without `limit`, every row oldest first.
+    public var limit: Int?
+    public var before: Int64?
 
-    public init(mailbox: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil, deniedOnly: Bool = false) {
+    public init(mailbox: String? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil, deniedOnly: Bool = false,
+                eventType: String? = nil, limit: Int? = nil, before: Int64? = nil) {
+        self.eventType = eventType
+        self.limit = limit
+        self.before = before
         self.mailbox = mailbox
         self.actor = actor
         self.action = action
@@ -164,10 +174,13 @@ public struct AuditTrailProjection: Projection {
         if let since = filter.since { clauses.append("recorded_at >= ?"); arguments.append(.text(Timestamp.format(since))) }
         if let until = filter.until { clauses.append("recorded_at <= ?"); arguments.append(.text(Timestamp.format(until))) }
         if filter.deniedOnly { clauses.append("outcome = 'denied'") }
+        if let type = filter.eventType { clauses.append("event_type = ?"); arguments.append(.text(type)) }
+        if let before = filter.before { clauses.append("position < ?"); arguments.append(.integer(before)) }
+        let page = filter.limit.map { " ORDER BY position DESC LIMIT \(max(0, $0))" } ?? " ORDER BY position"
         let statement = try db.prepare("""
             SELECT position, recorded_at, actor, roles, action, event_type, object, changes, command_id, correlation_id, source,
                    outcome, refusal_code, message, decided_at
-            FROM audit_trail WHERE \(clauses.joined(separator: " AND ")) ORDER BY position
+            FROM audit_trail WHERE \(clauses.joined(separator: " AND "))\(page)
             """)
         try statement.bind(arguments)
         let decoder = JSONDecoder()

@@ -102,6 +102,7 @@ public final class DecisionStateProjection: Projection {
             case "checkpoint-keys": state.checkpointKeys = try decoder.decode([CheckpointKeyRegistered].self, from: json)
             case "signing-key": state.signingKeys[UserPrincipalName(key)] = try decoder.decode(String.self, from: json)
             case "signed-mode": state.signedMode = true
+            case "access-token": state.accessTokens[key] = try decoder.decode(AccessTokenState.self, from: json)
             case "job": state.jobs.insert(JobID(key))
             default: throw SQLiteError(code: .corrupt, message: "unknown decision-state kind \(kind)", sql: nil)
             }
@@ -136,6 +137,8 @@ public final class DecisionStateProjection: Projection {
         case .checkpointKeyRegistered: [("checkpoint-keys", "")]
         case .signingKeyEnrolled(let e): [("signing-key", e.user.rawValue)]
         case .signedModeChanged: [("signed-mode", "")]
+        case .accessTokenIssued(let e): [("access-token", e.id)]
+        case .accessTokenRevoked(let e): [("access-token", e.id)]
         case .profileTestJobStarted(let e): [("job", e.job.rawValue)]
         case .profileTestJobCompleted, .commandRefused: []
         }
@@ -163,8 +166,18 @@ public final class DecisionStateProjection: Projection {
         case "checkpoint-keys": return state.checkpointKeys.isEmpty ? .null : try json(state.checkpointKeys)
         case "signing-key": return try state.signingKeys[UserPrincipalName(key)].map(json) ?? .null
         case "signed-mode": return state.signedMode ? .text("true") : .null
+        case "access-token": return try state.accessTokens[key].map(json) ?? .null
         case "job": return state.jobs.contains(JobID(key)) ? .text("true") : .null
         default: return .null
         }
+    }
+}
+
+extension DecisionStateProjection {
+    /// One access token's current row, by id: an indexed read, for
+    /// authenticating a request without loading the state.
+    public static func accessToken(id: String, in db: Connection) throws -> AccessTokenState? {
+        guard let row = try table.current([.text("access-token"), .text(id)], in: db), case .text(let json) = row.values[0] else { return nil }
+        return try DomainEvent.makeDecoder().decode(AccessTokenState.self, from: Data(json.utf8))
     }
 }

@@ -29,6 +29,10 @@ public struct EventMetadata: Hashable, Sendable, Codable {
     /// The actor's signature of the command (first event only; signed mode,
     /// or whenever a key was given).
     public var signature: CommandSignatureRecord?
+    /// The credential that proved the actor over HTTP: `token:ID` (a token
+    /// SyncLedger issued) or `jwt:ISSUER` (the organisation's identity
+    /// provider). Absent for the CLI, whose actor is the operator's `--as`.
+    public var credential: String?
 
     public init(actor: String, roles: [String], command: String, arguments: Command?, commandID: UUID, correlationID: UUID,
                 causationID: UUID?, source: CommandSource, decidedAt: Date) {

@@ -147,10 +147,11 @@ public struct MailboxStatusProjection: Projection {
 
     /// The grid as of `position` (the current rows when `nil`), optionally
     /// one environment's mailboxes only, ordered by mailbox id.
-    public static func rows(asOf position: Int64?, environment: String? = nil, in db: Connection) throws -> [MailboxStatusRow] {
+    public static func rows(asOf position: Int64?, environment: String? = nil, page: (offset: Int, limit: Int)? = nil,
+                            in db: Connection) throws -> [MailboxStatusRow] {
         var rows: [MailboxStatusRow] = []
         let filter = environment.map { _ in "h.environment = ?" }
-        try table.forEachRow(asOf: position, where: filter, environment.map { [.text($0)] } ?? [], in: db) { s in
+        try table.forEachRow(asOf: position, where: filter, environment.map { [.text($0)] } ?? [], page: page, in: db) { s in
             rows.append(MailboxStatusRow(s))
         }
         return rows

@@ -190,9 +190,12 @@ public struct VersionedTable: Sendable {
     ///   - filter: An extra condition over the row's columns, prefixed `h.`,
     ///     with plain `?` parameters bound from `arguments`.
     ///   - orderBy: The order, over `h.` columns; the key order by default.
+    ///   - page: At most `limit` rows after skipping `offset` (in that order).
     public func forEachRow(asOf position: Int64?, where filter: String? = nil, _ arguments: [SQLiteValue] = [], orderBy: String? = nil,
-                           in db: Connection, _ body: (Statement) throws -> Void) throws {
-        let statement = try db.statement(rowsSQL(asOf: position != nil, where: filter, orderBy: orderBy))
+                           page: (offset: Int, limit: Int)? = nil, in db: Connection, _ body: (Statement) throws -> Void) throws {
+        var sql = rowsSQL(asOf: position != nil, where: filter, orderBy: orderBy)
+        if let page { sql += " LIMIT \(max(0, page.limit)) OFFSET \(max(0, page.offset))" }
+        let statement = try db.statement(sql)
         defer { statement.reset() }
         try statement.bind(position.map { [.integer($0)] + arguments } ?? arguments)
         while try statement.step() { try body(statement) }

@@ -94,6 +94,22 @@ extension SyncLedger {
         try read(asOf: cutoff) { db, position in try MailboxStatusProjection.rows(asOf: position, environment: environment, in: db) }
     }
 
+    /// One page of the mailbox grid as of `cutoff`, in mailbox-id order, with
+    /// the position it was read at (the head for `.latest`). A page of the
+    /// past is one indexed seek per row, whatever the size of the log.
+    public func mailboxStatusPage(asOf cutoff: Cutoff = .latest, environment: String? = nil, offset: Int = 0,
+                                  limit: Int = 100) throws(SyncLedgerError) -> (position: Position, rows: [MailboxStatusRow]) {
+        guard offset >= 0, limit >= 0 else { throw .invalidInput("offset and limit must not be negative") }
+        struct Page: Sendable { var position: Position; var rows: [MailboxStatusRow] }
+        let page: Page = try read { db in
+            let head = try db.headPosition()
+            let position = try cutoff.resolve(in: db, head: head)
+            return Page(position: position, rows: try MailboxStatusProjection.rows(
+                asOf: position == head ? nil : position.rawValue, environment: environment, page: (offset, limit), in: db))
+        }
+        return (page.position, page.rows)
+    }
+
     /// One mailbox's grid row as of `cutoff`; the mailbox may be named by id,
     /// email address, owner UPN or queue name (as it was at the cutoff). An id
     /// is one indexed read; a name is matched against the grid's own columns as
@@ -177,6 +193,7 @@ extension SyncLedger {
                 let (value, steps) = try ProjectionRunner.explain(mailbox: mailbox, field: field, at: try cutoff.resolve(in: db), in: db)
                 return .success(Explanation(value: value, steps: steps))
             } catch let error as ExplainError {
+                if case .unknownMailbox = error { return .failure(.notFound(error.description)) }
                 return .failure(.invalidInput(error.description))
             }
         }

@@ -165,6 +165,25 @@ public final class SyncLedger: Sendable {
     public func execute(as actor: Actor, source: CommandSource = .cli, commandID: UUID? = nil, correlationID: UUID? = nil,
                         causationID: UUID? = nil, at instant: Date? = nil, signingKey: SigningKey? = nil,
                         _ make: (NameResolver) throws -> Command) throws(SyncLedgerError) -> Execution {
+        try execute(as: actor, source: source, principal: nil, commandID: commandID, correlationID: correlationID, causationID: causationID,
+                    at: instant, signingKey: signingKey, make)
+    }
+
+    /// Executes the command `make` builds for a caller proven by a credential
+    /// (the HTTP API): the principal's user is the actor and the source is
+    /// `http`; the credential is recorded in the metadata; an auditor-scope
+    /// credential may not run commands, and trying is an audited denial
+    /// (``RefusalCode/readOnlyCredential``).
+    @discardableResult
+    public func execute(as principal: ProvenIdentity, commandID: UUID? = nil,
+                        _ make: (NameResolver) throws -> Command) throws(SyncLedgerError) -> Execution {
+        try execute(as: .user(principal.user), source: .http, principal: principal, commandID: commandID, correlationID: nil,
+                    causationID: nil, at: nil, signingKey: nil, make)
+    }
+
+    func execute(as actor: Actor, source: CommandSource, principal: ProvenIdentity?, commandID: UUID?, correlationID: UUID?,
+                 causationID: UUID?, at instant: Date?, signingKey: SigningKey?,
+                 _ make: (NameResolver) throws -> Command) throws(SyncLedgerError) -> Execution {
         guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
         let ids = Request.IDs(commandID: commandID ?? options.ambient.newID(), correlationID: correlationID, causationID: causationID)
         let runner = self.runner
@@ -173,7 +192,7 @@ public final class SyncLedger: Sendable {
             // its own savepoint; a command that fails is rolled back alone, and the decision state held in
             // memory, which may hold what was rolled back, is dropped.
             return try log.withGroupCommit(onRollback: { runner.reset() }) { tx in
-                try self.run(in: tx, actor: actor, source: source, ids: ids, at: instant, signingKey: signingKey, make)
+                try self.run(in: tx, actor: actor, source: source, ids: ids, at: instant, signingKey: signingKey, principal: principal, make)
             }.get()
         } catch {
             throw SyncLedgerError.wrap(error)
@@ -206,7 +225,8 @@ public final class SyncLedger: Sendable {
     /// Runs one command inside `tx`. A refusal is recorded and returned as a
     /// failure (not thrown, so the denial commits).
     func run(in tx: WriteTransaction, actor: Actor, source: CommandSource, ids: Request.IDs, at instant: Date?,
-             signingKey: SigningKey? = nil, _ make: (NameResolver) throws -> Command) throws -> Result<Execution, SyncLedgerError> {
+             signingKey: SigningKey? = nil, principal: ProvenIdentity? = nil,
+             _ make: (NameResolver) throws -> Command) throws -> Result<Execution, SyncLedgerError> {
         let db = tx.connection
         let head = try tx.head().position
         // Only when another writer moved the log since this ledger's last command can a projection lag behind it.
@@ -232,6 +252,9 @@ public final class SyncLedger: Sendable {
             let roles = rolesHeld(by: actor, for: command, in: state)
             let context = DecisionContext(actor: actor, now: now, source: source, exchange: options.exchange)
             do throws(Refusal) {
+                if let principal, principal.scope == .auditor {
+                    throw Refusal(.readOnlyCredential, "\(principal.credential) is an auditor credential of \(principal.user): it may read, not run \(command.name)")
+                }
                 signature = try checkSignature(of: command, by: actor, id: ids.commandID, key: signingKey, state: state, in: tx)
                 return (command, try SyncDomain.decide(command, given: state, context: context), nil, roles)
             } catch {
@@ -246,6 +269,7 @@ public final class SyncLedger: Sendable {
             correlationID: ids.correlationID ?? ids.commandID, causationID: ids.causationID, source: source, decidedAt: now)
         (metadata.osUser, metadata.host) = EventMetadata.runningProcess
         metadata.signature = signature
+        metadata.credential = principal?.credential
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
         let encoder = DomainEvent.makeEncoder()   // one per command
@@ -343,7 +367,8 @@ extension Command {
             ids.first.flatMap { state.mailboxes[$0]?.environment }
         case .changeEmailAddress(let id, _), .approveEmail(let id, _), .rejectEmail(let id):
             state.mailboxes[id]?.environment
-        case .createTenant, .grantAdminRole, .revokeAdminRole, .processDueRetries, .addExchangeMailbox, .recordExchangeOutage, .registerCheckpointKey, .enrolSigningKey, .setSignedMode:
+        case .createTenant, .grantAdminRole, .revokeAdminRole, .processDueRetries, .addExchangeMailbox, .recordExchangeOutage, .registerCheckpointKey, .enrolSigningKey, .setSignedMode,
+             .issueAccessToken, .revokeAccessToken:
             nil
         }
     }

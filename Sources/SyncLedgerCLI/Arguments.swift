@@ -4,51 +4,6 @@ import SyncLedger
 import ServerSideSync
 
 /// Maps command-line tokens (`server-side-sync`) to values of an option set.
-protocol TokenArgument: CaseIterable {
-    var token: String { get }
-}
-
-extension TokenArgument {
-    init?(token: String) {
-        guard let value = Self.allCases.first(where: { $0.token == token.lowercased() }) else { return nil }
-        self = value
-    }
-    static var tokens: [String] { allCases.map(\.token) }
-}
-
-extension IncomingDelivery: TokenArgument {
-    var token: String {
-        switch self { case .none: "none"; case .outlook: "outlook"; case .serverSideSync: "server-side-sync"; case .forwardMailbox: "forward-mailbox" }
-    }
-}
-extension OutgoingDelivery: TokenArgument {
-    var token: String { switch self { case .none: "none"; case .outlook: "outlook"; case .serverSideSync: "server-side-sync" } }
-}
-extension ACTDelivery: TokenArgument {
-    var token: String { switch self { case .none: "none"; case .outlook: "outlook"; case .serverSideSync: "server-side-sync" } }
-}
-extension AdminRole: TokenArgument {
-    var token: String { switch self { case .globalAdmin: "global-admin"; case .exchangeAdmin: "exchange-admin"; case .serviceAdmin: "service-admin" } }
-}
-extension Privilege: TokenArgument { var token: String { rawValue } }
-extension PrivilegeLevel: TokenArgument { var token: String { rawValue } }
-extension Deployment: TokenArgument { var token: String { rawValue } }
-extension Region: TokenArgument { var token: String { rawValue } }
-extension CommandSource: TokenArgument { var token: String { rawValue } }
-extension ServerType: TokenArgument {
-    var token: String {
-        switch self {
-        case .exchangeOnline: "exchange-online"
-        case .exchangeServer: "exchange-server"
-        case .exchangeServerHybrid: "exchange-server-hybrid"
-        case .exchangeOnlineHybrid: "exchange-online-hybrid"
-        case .pop3SMTP: "pop3-smtp"
-        case .imapSMTP: "imap-smtp"
-        }
-    }
-}
-
-/// How a profile authenticates, as typed on the command line.
 enum AuthenticationKind: String, TokenArgument {
     case s2s, oauth, profileCredentials = "profile-credentials", userCredentials = "user-credentials"
     var token: String { rawValue }
@@ -68,9 +23,6 @@ enum ExportFormat: String, TokenArgument {
 }
 
 /// An alert level filter.
-extension AlertLevel: TokenArgument {
-    var token: String { rawValue.lowercased() }
-}
 
 extension IncomingDelivery: ExpressibleByArgument {
     public init?(argument: String) { self.init(token: argument) }

@@ -23,6 +23,9 @@ struct DemoCommand: ParsableCommand {
 /// advances a minute per step (so the output is the same on every run but
 /// for the file path).
 struct Demo {
+    /// The demo's Global admin and Exchange admin, for `serve --demo`'s tokens.
+    static let gabrielaUPN = "gabriela@contoso.com"
+    static let erinUPN = "erin@contoso.com"
     let path: String
     let clock = ManualAmbient(at: Timestamp.parse("2025-03-03T09:00:00Z")!)
     let env: EnvironmentID = "contoso-prod"

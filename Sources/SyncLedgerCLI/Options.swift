@@ -81,7 +81,7 @@ struct ActorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The environment, when the ledger holds more than one.", valueName: "name"))
     var env: String?
 
-    @Option(help: ArgumentHelp("Where the request comes from: \(CommandSource.allValueStrings.joined(separator: ", ")).", valueName: "source"))
+    @Option(help: ArgumentHelp("Where the request comes from: \(CommandSource.allValueStrings.filter { $0 != "http" }.joined(separator: ", ")).", valueName: "source"))
     var source: CommandSource = .cli
 
     @Option(name: .customLong("command-id"),
@@ -94,6 +94,11 @@ struct ActorOptions: ParsableArguments {
     @Option(name: .customLong("key"),
             help: ArgumentHelp("Sign the command with this private key file (`key generate`; or SYNCLEDGER_KEY). Required in signed mode.", valueName: "file"))
     var key: String?
+
+    func validate() throws {
+        // `http` means "authenticated by the server's credential check"; a command line cannot claim it.
+        guard source != .http else { throw ValidationError("--source http is recorded only by `syncledger serve`, for requests it authenticated") }
+    }
 
     /// The signing key, read from `--key` or `SYNCLEDGER_KEY`.
     func signingKey() throws -> SigningKey? {

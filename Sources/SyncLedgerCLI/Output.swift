@@ -41,33 +41,6 @@ enum Output {
         for row in rows { print(line(row)) }
     }
 
-    /// One recorded event for `--json`: position, stream, type, data as an object.
-    struct EventJSON: Encodable {
-        var position: Int64
-        var stream: String
-        var streamVersion: Int64
-        var type: String
-        var schemaVersion: Int
-        var recordedAt: String
-        var id: String
-        var data: RawJSON
-        var metadata: RawJSON
-        var hash: String
-
-        init(_ e: RecordedEvent) {
-            position = e.position.rawValue
-            stream = e.stream.rawValue
-            streamVersion = e.streamVersion.rawValue
-            type = e.type
-            schemaVersion = e.schemaVersion
-            recordedAt = Timestamp.format(e.recordedAt)
-            id = e.id.uuidString.lowercased()
-            data = RawJSON(e.data)
-            metadata = RawJSON(e.metadata)
-            hash = hexString(e.hash)
-        }
-    }
-
     /// Prints what an admin action recorded.
     static func report(_ execution: SyncLedger.Execution, json: Bool) {
         if json {
@@ -84,42 +57,6 @@ enum Output {
         let range = first == last ? "\(first)" : "\(first)–\(last)"
         print("\(execution.isRepeat ? "already recorded" : "recorded") \(execution.events.count) event(s) at \(range):")
         for event in execution.events { print(printable("  \(event.position)  \(event.type)  \(event.stream)")) }
-    }
-}
-
-/// JSON text embedded as-is in an encoded document.
-struct RawJSON: Encodable {
-    let value: JSONAny
-    init(_ text: String) { value = (try? JSONDecoder().decode(JSONAny.self, from: Data(text.utf8))) ?? .string(text) }
-    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
-}
-
-/// Any JSON value, decodable and re-encodable.
-indirect enum JSONAny: Codable {
-    case object([String: JSONAny]), array([JSONAny]), string(String), number(Double), integer(Int64), bool(Bool), null
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let v = try? c.decode(Bool.self) { self = .bool(v) }
-        else if let v = try? c.decode(Int64.self) { self = .integer(v) }
-        else if let v = try? c.decode(Double.self) { self = .number(v) }
-        else if let v = try? c.decode(String.self) { self = .string(v) }
-        else if let v = try? c.decode([JSONAny].self) { self = .array(v) }
-        else { self = .object(try c.decode([String: JSONAny].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .object(let v): try c.encode(v)
-        case .array(let v): try c.encode(v)
-        case .string(let v): try c.encode(v)
-        case .number(let v): try c.encode(v)
-        case .integer(let v): try c.encode(v)
-        case .bool(let v): try c.encode(v)
-        case .null: try c.encodeNil()
-        }
     }
 }
 

@@ -69,6 +69,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "From this instant.") var since: Instant?
     @Option(help: "Up to this instant.") var until: Instant?
     @Flag(help: "Only denied attempts.") var denied = false
+    @Option(name: .customLong("event-type"), help: "Only events of this type, e.g. MailboxEmailApproved.") var eventType: String?
     @Flag(help: "CSV instead of a table.") var csv = false
     func run() throws {
         let ledger = try store.open()
@@ -76,7 +77,8 @@ struct AuditCommand: ParsableCommand {
             var mailboxID: String?
             if let mailbox { mailboxID = try ledger.resolver().mailbox(mailbox).rawValue }
             let rows = try ledger.audit(asOf: cutoff.asOf, filter: AuditFilter(mailbox: mailboxID, actor: actor, action: action,
-                                                                                since: since?.date, until: until?.date, deniedOnly: denied))
+                                                                                since: since?.date, until: until?.date, deniedOnly: denied,
+                                                                                eventType: eventType))
             if store.json { Output.printJSON(rows); return }
             if csv {
                 print(csvLine(["position", "recorded_at", "actor", "roles", "action", "event_type", "object", "outcome", "refusal_code", "changes"]))
@@ -109,7 +111,7 @@ struct HistoryCommand: ParsableCommand {
         let ledger = try store.open()
         try reportingFailure(json: store.json) {
             let events = try ledger.history(of: stream)
-            if store.json { Output.printJSON(events.map(Output.EventJSON.init)); return }
+            if store.json { Output.printJSON(events.map(EventJSON.init)); return }
             Output.table(["#", "VERSION", "WHEN", "TYPE", "ACTOR", "DATA"], events.map { e in
                 [e.position.description, e.streamVersion.description, Timestamp.format(e.recordedAt), e.type,
                  (try? EventMetadata.decode(e.metadata).actor) ?? "?", e.data]

@@ -32,6 +32,7 @@ struct SyncLedgerCommand: ParsableCommand {
                 StatusCommand.self, AlertsCommand.self, AuditCommand.self, HistoryCommand.self, DiffCommand.self, ExplainCommand.self,
             ]),
             CommandGroup(name: "The log", subcommands: [InitCommand.self, LogCommand.self, ProjectionsCommand.self, ReplayCommand.self, DemoCommand.self]),
+            CommandGroup(name: "Server", subcommands: [ServeCommand.self, TokenCommand.self]),
             CommandGroup(name: "Testing", subcommands: [TestCommand.self]),
         ]
     )

@@ -93,6 +93,7 @@ struct ReadOnlyVerifyTests {
             let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") where line.hasPrefix("import ") { imports.insert(String(line.dropFirst(7))) }
         }
-        #expect(imports == ["ArgumentParser", "Foundation", "ServerSideSync", "SyncLedger"])
+        // SyncLedgerServer is the other front end, which `syncledger serve` starts.
+        #expect(imports == ["ArgumentParser", "Foundation", "ServerSideSync", "SyncLedger", "SyncLedgerServer"])
     }
 }

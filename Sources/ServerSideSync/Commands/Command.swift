@@ -102,6 +102,12 @@ public enum Command: Hashable, Sendable, Codable {
     case enrolSigningKey(UserPrincipalName, publicKey: String)
     /// Switches signed mode on or off.
     case setSignedMode(Bool)
+    /// Issues a bearer token for `user` to use SyncLedger's HTTP API. Only
+    /// the token's SHA-256 (hex) reaches the command, the log and the state:
+    /// the token itself is shown once to whoever issued it.
+    case issueAccessToken(AccessTokenGrant)
+    /// Revokes the token with this id (the first 16 hex digits of its hash).
+    case revokeAccessToken(id: String)
 
     /// A stable dotted name for audit records, e.g. `mailbox.approve`.
     public var name: String {
@@ -138,6 +144,8 @@ public enum Command: Hashable, Sendable, Codable {
         case .registerCheckpointKey: "key.register"
         case .enrolSigningKey: "key.enrol"
         case .setSignedMode: "key.signed-mode"
+        case .issueAccessToken: "token.issue"
+        case .revokeAccessToken: "token.revoke"
         }
     }
 
@@ -163,8 +171,38 @@ public enum Command: Hashable, Sendable, Codable {
         case .registerCheckpointKey(let name, _): "checkpoint-key:\(name)"
         case .enrolSigningKey(let upn, _): "user:\(upn)"
         case .setSignedMode: "tenant"
+        case .issueAccessToken(let grant): "user:\(grant.user)"
+        case .revokeAccessToken(let id): "token:\(id)"
         }
     }
+}
+
+/// What a bearer token may do.
+public enum TokenScope: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Everything its user's roles allow: admin commands and queries.
+    case admin
+    /// Queries only: every command sent with it is refused (and audited).
+    case auditor
+}
+
+/// A token to issue: whose it is, what it may do, until when, and its hash.
+public struct AccessTokenGrant: Hashable, Sendable, Codable {
+    public var user: UserPrincipalName
+    public var scope: TokenScope
+    /// SHA-256 of the token's text, 64 lower-case hex digits.
+    public var tokenHash: String
+    /// When it stops working; `nil` = until revoked.
+    public var expiresAt: Date?
+
+    public init(user: UserPrincipalName, scope: TokenScope, tokenHash: String, expiresAt: Date?) {
+        self.user = user
+        self.scope = scope
+        self.tokenHash = tokenHash
+        self.expiresAt = expiresAt
+    }
+
+    /// The token's id: the first 16 hex digits of its hash (shown, listed and revoked by).
+    public var id: String { String(tokenHash.prefix(16)) }
 }
 
 /// Who acts.

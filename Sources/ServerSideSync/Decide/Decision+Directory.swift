@@ -35,6 +35,8 @@ extension Decision {
         case .registerCheckpointKey(let name, let key): try registerCheckpointKey(name, key)
         case .enrolSigningKey(let upn, let key): try enrolSigningKey(upn, key)
         case .setSignedMode(let enabled): try setSignedMode(enabled)
+        case .issueAccessToken(let grant): try issueToken(grant)
+        case .revokeAccessToken(let id): try revokeToken(id)
         }
     }
 
@@ -349,6 +351,40 @@ extension Decision {
             throw Refusal(.invalidValue, "enrol your own signing key before switching signed mode on, or no one could switch it off")
         }
         emit(.signedModeChanged(SignedModeChanged(enabled: enabled, changedBy: actor.user)))
+    }
+
+    /// Who may issue HTTP API tokens (SyncLedger's choice; the documentation
+    /// has none): a Global admin, for any directory user. A token stands for
+    /// its user, so minting one is as strong as granting a role; issuing your
+    /// own is no exception, or a stolen token could mint its own successors.
+    /// The expiry, when given, must lie after the decision's instant.
+    mutating func issueToken(_ grant: AccessTokenGrant) throws(Refusal) {
+        let actor = try authority(in: nil)
+        guard actor.holds(.globalAdmin) else {
+            throw Refusal(.notGlobalAdmin, "\(actor.user) may not issue a token for \(grant.user): only a Global admin may")
+        }
+        _ = try user(grant.user)
+        guard grant.tokenHash.utf8.count == 64, grant.tokenHash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            throw Refusal(.invalidValue, "a token hash is SHA-256 as 64 lower-case hex digits")
+        }
+        if let expiry = grant.expiresAt, expiry <= context.now {
+            throw Refusal(.invalidValue, "the token would expire at \(Timestamp.format(expiry)), which is not after now (\(Timestamp.format(context.now)))")
+        }
+        guard state.accessTokens[grant.id] == nil else { throw Refusal(.alreadyExists, "a token with id \(grant.id) was already issued") }
+        emit(.accessTokenIssued(AccessTokenIssued(id: grant.id, user: grant.user, scope: grant.scope, tokenHash: grant.tokenHash,
+                                                  expiresAt: grant.expiresAt, issuedBy: actor.user)))
+    }
+
+    /// A Global admin may revoke any token; a user may revoke their own
+    /// (a person who suspects a leak must not have to wait for an admin).
+    mutating func revokeToken(_ id: String) throws(Refusal) {
+        let actor = try authority(in: nil)
+        guard let token = state.accessTokens[id] else { throw Refusal(.invalidValue, "no token with id \(id)") }
+        guard actor.holds(.globalAdmin) || actor.user == token.user else {
+            throw Refusal(.notGlobalAdmin, "\(actor.user) may not revoke \(token.user)'s token: only its user or a Global admin may")
+        }
+        guard !token.revoked else { throw Refusal(.nothingToChange, "token \(id) is already revoked") }
+        emit(.accessTokenRevoked(AccessTokenRevoked(id: id, user: token.user, revokedBy: actor.user)))
     }
 
     mutating func recordOutage(_ from: Date, _ until: Date) throws(Refusal) {

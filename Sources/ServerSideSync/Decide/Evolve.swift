@@ -121,6 +121,10 @@ public enum SyncDomain {
             s.signingKeys[e.user] = e.publicKey
         case .signedModeChanged(let e):
             s.signedMode = e.enabled
+        case .accessTokenIssued(let e):
+            s.accessTokens[e.id] = AccessTokenState(id: e.id, user: e.user, scope: e.scope, tokenHash: e.tokenHash, expiresAt: e.expiresAt)
+        case .accessTokenRevoked(let e):
+            s.accessTokens[e.id]?.revoked = true
         case .profileTestJobCompleted, .commandRefused:
             break
         }

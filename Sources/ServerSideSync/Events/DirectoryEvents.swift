@@ -263,3 +263,36 @@ public struct SignedModeChanged: Hashable, Sendable, Codable {
         self.changedBy = changedBy
     }
 }
+
+/// A bearer token for the HTTP API was issued. The log holds its hash only,
+/// so reading the log never yields a usable token.
+public struct AccessTokenIssued: Hashable, Sendable, Codable {
+    /// The first 16 hex digits of the hash: how the token is listed and revoked.
+    public var id: String
+    public var user: UserPrincipalName
+    public var scope: TokenScope
+    /// SHA-256 of the token, 64 lower-case hex digits.
+    public var tokenHash: String
+    public var expiresAt: Date?
+    public var issuedBy: UserPrincipalName
+    public init(id: String, user: UserPrincipalName, scope: TokenScope, tokenHash: String, expiresAt: Date?, issuedBy: UserPrincipalName) {
+        self.id = id
+        self.user = user
+        self.scope = scope
+        self.tokenHash = tokenHash
+        self.expiresAt = expiresAt
+        self.issuedBy = issuedBy
+    }
+}
+
+/// A bearer token was revoked: from this event on it authenticates no one.
+public struct AccessTokenRevoked: Hashable, Sendable, Codable {
+    public var id: String
+    public var user: UserPrincipalName
+    public var revokedBy: UserPrincipalName
+    public init(id: String, user: UserPrincipalName, revokedBy: UserPrincipalName) {
+        self.id = id
+        self.user = user
+        self.revokedBy = revokedBy
+    }
+}

@@ -56,6 +56,8 @@ public enum DomainEvent: Hashable, Sendable {
     case checkpointKeyRegistered(CheckpointKeyRegistered)
     case signingKeyEnrolled(SigningKeyEnrolled)
     case signedModeChanged(SignedModeChanged)
+    case accessTokenIssued(AccessTokenIssued)
+    case accessTokenRevoked(AccessTokenRevoked)
 }
 
 // MARK: - Streams
@@ -75,7 +77,8 @@ extension DomainEvent {
     /// The stream this event belongs to.
     public var stream: String {
         switch self {
-        case .tenantCreated, .userAdded, .adminRoleGranted, .adminRoleRevoked, .checkpointKeyRegistered, .signingKeyEnrolled, .signedModeChanged: Self.tenantStream
+        case .tenantCreated, .userAdded, .adminRoleGranted, .adminRoleRevoked, .checkpointKeyRegistered, .signingKeyEnrolled, .signedModeChanged,
+             .accessTokenIssued, .accessTokenRevoked: Self.tenantStream
         case .environmentProvisioned(let e): Self.environmentStream(e.environment)
         case .chinaExchangeAccessEnabled(let e): Self.environmentStream(e.environment)
         case .userJoinedEnvironment(let e): Self.environmentStream(e.environment)
@@ -160,6 +163,8 @@ extension DomainEvent {
         case .checkpointKeyRegistered: ("CheckpointKeyRegistered", 1)
         case .signingKeyEnrolled: ("SigningKeyEnrolled", 1)
         case .signedModeChanged: ("SignedModeChanged", 1)
+        case .accessTokenIssued: ("AccessTokenIssued", 1)
+        case .accessTokenRevoked: ("AccessTokenRevoked", 1)
         }
     }
 
@@ -226,6 +231,8 @@ extension DomainEvent {
         case .checkpointKeyRegistered(let e): try encoder.encode(e)
         case .signingKeyEnrolled(let e): try encoder.encode(e)
         case .signedModeChanged(let e): try encoder.encode(e)
+        case .accessTokenIssued(let e): try encoder.encode(e)
+        case .accessTokenRevoked(let e): try encoder.encode(e)
         }
     }
 
@@ -275,6 +282,8 @@ extension DomainEvent {
         case ("CheckpointKeyRegistered", 1): return .checkpointKeyRegistered(try d(CheckpointKeyRegistered.self))
         case ("SigningKeyEnrolled", 1): return .signingKeyEnrolled(try d(SigningKeyEnrolled.self))
         case ("SignedModeChanged", 1): return .signedModeChanged(try d(SignedModeChanged.self))
+        case ("AccessTokenIssued", 1): return .accessTokenIssued(try d(AccessTokenIssued.self))
+        case ("AccessTokenRevoked", 1): return .accessTokenRevoked(try d(AccessTokenRevoked.self))
         default: throw unknown
         }
     }

@@ -149,6 +149,10 @@ public enum CommandSource: String, Hashable, Sendable, Codable, CaseIterable {
     case workflow
     /// SyncLedger itself (retries, jobs).
     case system
+    /// A person through SyncLedger's HTTP API (`syncledger serve`), proven
+    /// by a bearer token or the organisation's identity provider. Not an
+    /// external application: the person chose the action, as at the CLI.
+    case http
 
     /// Whether the request comes from code rather than a person: an external
     /// application (`api`) or code calling the library (`programmatic`).

@@ -56,6 +56,8 @@ public enum RefusalCode: String, Hashable, Sendable, Codable, CaseIterable {
     case commandNotSigned = "CommandNotSigned"
     /// Signed mode: the signature is not by the claimed actor's enrolled key.
     case identityNotProven = "IdentityNotProven"
+    /// The command came with a read-only (auditor) credential.
+    case readOnlyCredential = "ReadOnlyCredential"
     case unknownEnvironment = "UnknownEnvironment"
     case unknownUser = "UnknownUser"
     case unknownTeam = "UnknownTeam"
@@ -68,7 +70,7 @@ public enum RefusalCode: String, Hashable, Sendable, Codable, CaseIterable {
         case .notGlobalAdmin, .notAllowedToProvision, .notSystemAdministrator, .notAnAdministrator, .missingMailboxPrivileges,
              .missingApproveEmailPrivilege, .approverRoleCombinationNotAllowed, .delegatedApprovalNeedsNewerVersion,
              .crossTenantApprovalNeedsTenantAdmin, .onlyTenantAdminCanAssignDelegatedApprover, .notAllowedToTestMailbox, .systemOnly,
-             .commandNotSigned, .identityNotProven:
+             .commandNotSigned, .identityNotProven, .readOnlyCredential:
             .permission
         case .unknownEnvironment, .unknownUser, .unknownTeam, .unknownRole, .unknownProfile, .unknownMailbox:
             .notFound

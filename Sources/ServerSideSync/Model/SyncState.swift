@@ -27,11 +27,13 @@ public struct SyncState: Hashable, Sendable, Codable {
     public var signingKeys: [UserPrincipalName: String] = [:]
     /// Whether every command a person runs must be signed.
     public var signedMode = false
+    /// Bearer tokens of the HTTP API, by id (hashes only).
+    public var accessTokens: [String: AccessTokenState] = [:]
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case tenantName, users, environments, profiles, mailboxes, exchange, jobs, checkpointKeys, signingKeys, signedMode
+        case tenantName, users, environments, profiles, mailboxes, exchange, jobs, checkpointKeys, signingKeys, signedMode, accessTokens
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +48,8 @@ public struct SyncState: Hashable, Sendable, Codable {
         checkpointKeys = try c.decode([CheckpointKeyRegistered].self, forKey: .checkpointKeys)
         signingKeys = try c.decode([UserPrincipalName: String].self, forKey: .signingKeys)
         signedMode = try c.decode(Bool.self, forKey: .signedMode)
+        // Absent from states written before tokens existed.
+        accessTokens = try c.decodeIfPresent([String: AccessTokenState].self, forKey: .accessTokens) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -60,6 +64,7 @@ public struct SyncState: Hashable, Sendable, Codable {
         try c.encode(checkpointKeys, forKey: .checkpointKeys)
         try c.encode(signingKeys, forKey: .signingKeys)
         try c.encode(signedMode, forKey: .signedMode)
+        if !accessTokens.isEmpty { try c.encode(accessTokens, forKey: .accessTokens) }
     }
 }
 
@@ -230,4 +235,26 @@ public struct ExchangeState: Hashable, Sendable, Codable {
 extension TreeDictionary {
     /// The same entries as a `Dictionary`, whose encoding the state's stored JSON keeps.
     var dictionary: [Key: Value] { Dictionary(uniqueKeysWithValues: map { ($0.key, $0.value) }) }
+}
+
+/// A bearer token as the state knows it: never the token, only its hash.
+public struct AccessTokenState: Hashable, Sendable, Codable {
+    public var id: String
+    public var user: UserPrincipalName
+    public var scope: TokenScope
+    public var tokenHash: String
+    public var expiresAt: Date?
+    public var revoked = false
+
+    public init(id: String, user: UserPrincipalName, scope: TokenScope, tokenHash: String, expiresAt: Date?, revoked: Bool = false) {
+        self.id = id
+        self.user = user
+        self.scope = scope
+        self.tokenHash = tokenHash
+        self.expiresAt = expiresAt
+        self.revoked = revoked
+    }
+
+    /// Whether it authenticates its user at `instant`.
+    public func isValid(at instant: Date) -> Bool { !revoked && (expiresAt.map { instant < $0 } ?? true) }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import SyncLedger
+
+/// The live tail of the log as server-sent events: every event after a
+/// position, then each new one as it commits (the log is polled every
+/// quarter second, which also sees other processes' commits). Each message's
+/// `id` is the event's position, so a client that reconnects with
+/// `Last-Event-ID` resumes exactly after the last event it received.
+struct LogTail {
+    let server: LedgerServer
+
+    /// Up to `limit` events after position `after`.
+    static func page(_ ledger: SyncLedger, after: Int64, limit: Int) throws -> [RecordedEvent] {
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(limit)
+        try ledger.forEachEvent(from: Position(after + 1), through: Position(after + Int64(limit))) { events.append($0) }
+        return events
+    }
+
+    /// The stream, ending after `limit` events when one is given.
+    func response(after start: Int64, limit: Int? = nil) -> Response {
+        let ledger = server.ledger, server = self.server
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            body: ResponseBody { writer in
+                var last = start
+                var sent = 0
+                var idle = 0
+                while !Task.isCancelled {
+                    let want = min(500, limit.map { $0 - sent } ?? 500)
+                    if want <= 0 { break }
+                    let after = last
+                    let events = try await server.blocking { try Self.page(ledger, after: after, limit: want) }
+                    if events.isEmpty {
+                        idle += 1
+                        // A comment line every ~15 s keeps proxies from closing the stream and finds gone clients.
+                        if idle % 60 == 0 { try await writer.write(ByteBuffer(string: ": idle\n\n")) }
+                        try await Task.sleep(for: .milliseconds(250))
+                        continue
+                    }
+                    idle = 0
+                    var text = ""
+                    for event in events {
+                        let json = String(decoding: try JSONBody.encoder.encode(EventJSON(event)), as: UTF8.self)
+                        text += "id: \(event.position.rawValue)\nevent: \(event.type)\ndata: \(json)\n\n"
+                    }
+                    try await writer.write(ByteBuffer(string: text))
+                    last = events.last!.position.rawValue
+                    sent += events.count
+                }
+                try await writer.finish(nil)
+            })
+    }
+}

@@ -1,0 +1,352 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import JWTKit
+import Logging
+import ServerSideSync
+import SyncLedger
+@testable import SyncLedgerServer
+import SyncLedgerTesting
+import Testing
+
+typealias C = Contoso
+
+/// A fresh ledger holding the Contoso world, a server on it, and tokens.
+struct ServerFixture {
+    let folder: URL
+    let clock = ManualAmbient(at: C.t0)
+    let ledger: SyncLedger
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("syncledger-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        ledger = try SyncLedger.open(at: folder.appendingPathComponent("ledger.sqlite").path, options: .init(ambient: clock.ambient, simulation: true))
+        var commands: [(Command, UserPrincipalName)] = [
+            (.createTenant(name: "Contoso", firstGlobalAdmin: C.gabriela, displayName: "Gabriela"), C.gabriela),
+            (.provisionEnvironment(ProvisionEnvironment(environment: C.environment, provisionedOn: Timestamp.parse("2024-01-15")!,
+                                                        exchangeProfile: C.exchangeProfile)), C.gabriela),
+        ]
+        for (upn, name) in [(C.sam, "Sam"), (C.erin, "Erin"), (C.alice, "Alice")] {
+            commands.append((.addUser(upn, displayName: name, environment: C.environment), C.gabriela))
+        }
+        commands += [
+            (.grantAdminRole(C.erin, .exchangeAdmin), C.gabriela),
+            (.assignRole(C.environment, .systemAdministrator, .user(C.sam)), C.gabriela),
+            (.assignRole(C.environment, .basicUser, .user(C.alice)), C.gabriela),
+        ]
+        for (command, actor) in commands {
+            clock.advance(seconds: 60)
+            try ledger.execute(command, as: .user(actor))
+        }
+    }
+
+    func token(for user: UserPrincipalName, _ scope: TokenScope, expiresAt: Date? = nil) throws -> String {
+        try ledger.issueToken(for: user.rawValue, scope: scope, expiresAt: expiresAt, as: .user(C.gabriela)).token
+    }
+
+    func server(jwt: JWTConfiguration? = nil) async throws -> LedgerServer {
+        try await LedgerServer(ledger: ledger, configuration: .init(jwt: jwt))
+    }
+}
+
+/// Request logs stay out of the test output.
+let quiet: Logger = { var logger = Logger(label: "test"); logger.logLevel = .warning; return logger }()
+
+func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+struct Problem: Decodable, Equatable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var code: String
+    var denialPosition: Int64?
+}
+
+func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+    try JSONDecoder().decode(T.self, from: Data(response.body.readableBytesView))
+}
+
+@Suite("HTTP API")
+struct ServerTests {
+    @Test("No credential, a wrong one, a revoked or an expired one: 401 problems; a token proves its user and scope")
+    func authentication() async throws {
+        let fixture = try ServerFixture()
+        let alice = try fixture.token(for: C.alice, .admin)
+        let revoked = try fixture.token(for: C.sam, .admin)
+        try fixture.ledger.execute(.revokeAccessToken(id: String(SyncLedger.tokenHash(revoked).prefix(16))), as: .user(C.gabriela))
+        let expired = try fixture.token(for: C.sam, .auditor, expiresAt: Date().addingTimeInterval(0.2))
+        try await Task.sleep(for: .milliseconds(300))
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/whoami", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"syncledger\"")
+                let decoded = try decode(Problem.self, response)
+                #expect(decoded == Problem(type: "urn:syncledger:problem:Unauthorized", title: "Unauthorized", status: 401,
+                                                                      detail: "send a credential: Authorization: Bearer <token>", code: "Unauthorized"))
+            }
+            for wrong in ["slt_nope", revoked, expired] {
+                try await client.execute(uri: "/api/whoami", method: .get, headers: bearer(wrong)) { response in
+                    #expect(response.status == .unauthorized)
+                    let decoded = try decode(Problem.self, response)
+                    #expect(decoded.detail == "the token is unknown, revoked or expired")
+                }
+            }
+            try await client.execute(uri: "/api/whoami", method: .get, headers: bearer(alice)) { response in
+                #expect(response.status == .ok)
+                let id = String(SyncLedger.tokenHash(alice).prefix(16))
+                let decoded = try decode([String: String].self, response)
+                #expect(decoded == ["user": "alice@contoso.com", "scope": "admin", "credential": "token:\(id)"])
+            }
+        }
+    }
+
+    @Test("The log holds the token's hash only, in an audited event by the issuing Global admin")
+    func tokenEvent() throws {
+        let fixture = try ServerFixture()
+        let head = try fixture.ledger.head().position
+        let token = try fixture.token(for: C.alice, .auditor)
+        let events = try fixture.ledger.history(of: "tenant").filter { $0.position > head }
+        let hash = SyncLedger.tokenHash(token)
+        #expect(events.map(\.type) == ["AccessTokenIssued"])
+        let data = try DomainEvent.makeDecoder().decode(AccessTokenIssued.self, from: Data(events[0].data.utf8))
+        #expect(data == AccessTokenIssued(id: String(hash.prefix(16)), user: C.alice, scope: .auditor, tokenHash: hash, expiresAt: nil, issuedBy: C.gabriela))
+        #expect(!events[0].data.contains(token) && !events[0].metadata.contains(token))
+        // Only a Global admin issues tokens.
+        #expect(throws: SyncLedgerError.self) { try fixture.ledger.issueToken(for: "alice@contoso.com", scope: .admin, expiresAt: nil, as: .user(C.sam)) }
+    }
+
+    @Test("A command runs as the token's user: refused by their roles (403, audited) or recorded (201), with the credential in the metadata")
+    func commandsAsTheTokenUser() async throws {
+        let fixture = try ServerFixture()
+        let alice = try fixture.token(for: C.alice, .admin), sam = try fixture.token(for: C.sam, .admin)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        try await app.test(.router) { client in
+            let body = json(#"{"team": "Support"}"#)
+            let before = try fixture.ledger.head().position
+            try await client.execute(uri: "/api/commands/team.create", method: .post, headers: bearer(alice), body: body) { response in
+                #expect(response.status == .forbidden)
+                let problem = try decode(Problem.self, response)
+                #expect(problem.code == "NotSystemAdministrator")
+                #expect(problem.denialPosition == before.rawValue + 1)
+            }
+            let denial = try fixture.ledger.audit(filter: AuditFilter(deniedOnly: true)).last!
+            #expect(denial.actor == "alice@contoso.com" && denial.source == "http" && denial.refusalCode == "NotSystemAdministrator")
+            try await client.execute(uri: "/api/commands/team.create", method: .post, headers: bearer(sam), body: body) { response in
+                #expect(response.status == .created)
+                let document = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                let events = document["events"] as! [[String: Any]]
+                #expect(events.map { $0["type"] as! String } == ["TeamCreated"])
+                let metadata = events[0]["metadata"] as! [String: Any]
+                #expect(metadata["actor"] as? String == "sam@contoso.com")
+                #expect(metadata["source"] as? String == "http")
+                #expect(metadata["credential"] as? String == "token:\(SyncLedger.tokenHash(sam).prefix(16))")
+            }
+        }
+    }
+
+    @Test("An auditor token reads but every command it sends is an audited ReadOnlyCredential denial")
+    func auditorCannotWrite() async throws {
+        let fixture = try ServerFixture()
+        let auditor = try fixture.token(for: C.gabriela, .auditor)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/commands/team.create", method: .post, headers: bearer(auditor), body: json(#"{"team":"X"}"#)) { response in
+                #expect(response.status == .forbidden)
+                let decoded = try decode(Problem.self, response)
+                #expect(decoded.code == "ReadOnlyCredential")
+            }
+            try await client.execute(uri: "/api/grid", method: .get, headers: bearer(auditor)) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        let events = try fixture.ledger.history(of: "refusals")
+        let refusal = try DomainEvent.makeDecoder().decode(CommandRefused.self, from: Data(events.last!.data.utf8))
+        #expect(refusal.code == "ReadOnlyCredential" && refusal.actor == "gabriela@contoso.com" && refusal.command == "team.create")
+    }
+
+    @Test("Idempotency-Key is the command id: a retry returns the first events and records nothing")
+    func idempotency() async throws {
+        let fixture = try ServerFixture()
+        let sam = try fixture.token(for: C.sam, .admin)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        let key = "0b7e3c9a-5d7f-4a57-9a3e-4c1f4b0c2d11"
+        var headers = bearer(sam)
+        headers[HTTPField.Name("Idempotency-Key")!] = key
+        var malformed = headers
+        malformed[HTTPField.Name("Idempotency-Key")!] = "not-a-uuid"
+        try await app.test(.router) { [headers, malformed] client in
+            let first = try await client.execute(uri: "/api/commands/team.create", method: .post, headers: headers, body: json(#"{"team":"Sales"}"#))
+            let head = try fixture.ledger.head()
+            let second = try await client.execute(uri: "/api/commands/team.create", method: .post, headers: headers, body: json(#"{"team":"Sales"}"#))
+            #expect(first.status == .created && second.status == .ok)
+            let a = try JSONSerialization.jsonObject(with: Data(first.body.readableBytesView)) as! [String: Any]
+            let b = try JSONSerialization.jsonObject(with: Data(second.body.readableBytesView)) as! [String: Any]
+            #expect(a["commandId"] as? String == key && b["commandId"] as? String == key)
+            #expect(a["repeat"] as? Bool == false && b["repeat"] as? Bool == true)
+            #expect(NSDictionary(dictionary: ["e": a["events"]!]) == NSDictionary(dictionary: ["e": b["events"]!]))
+            #expect(try fixture.ledger.head() == head)
+            try await client.execute(uri: "/api/commands/team.create", method: .post, headers: malformed, body: json(#"{"team":"Sales"}"#)) { response in
+                #expect(response.status == .badRequest)
+                let decoded = try decode(Problem.self, response)
+                #expect(decoded.code == "InvalidInput")
+            }
+        }
+    }
+
+    @Test("Bodies are checked before anything is decided: unknown fields, wrong types, missing fields are 400 and record nothing")
+    func badBodies() async throws {
+        let fixture = try ServerFixture()
+        let sam = try fixture.token(for: C.sam, .admin)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        let head = try fixture.ledger.head()
+        try await app.test(.router) { client in
+            let cases: [(String, String)] = [
+                (#"{"team": "X", "as": "gabriela@contoso.com"}"#, "unknown field as; expected environment, team"),
+                (#"{"team": 5}"#, "team has the wrong type"),
+                (#"{}"#, "missing field team"),
+                (#"[1]"#, "the body must be a JSON object"),
+                (#"{"#, "the body is not JSON"),
+            ]
+            for (body, detail) in cases {
+                try await client.execute(uri: "/api/commands/team.create", method: .post, headers: bearer(sam), body: json(body)) { response in
+                    #expect(response.status == .badRequest)
+                    let decoded = try decode(Problem.self, response)
+                    #expect(decoded == Problem(type: "urn:syncledger:problem:InvalidInput", title: "Bad Request",
+                                                                          status: 400, detail: detail, code: "InvalidInput"))
+                }
+            }
+        }
+        #expect(try fixture.ledger.head() == head)
+    }
+
+    @Test("The grid as of a position is the facade's, row for row; bad cutoffs are 400")
+    func gridAsOf() async throws {
+        let fixture = try ServerFixture()
+        let auditor = try fixture.token(for: C.erin, .auditor)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        struct Page: Decodable { var position: Int64; var offset: Int; var limit: Int; var nextOffset: Int?; var rows: [MailboxStatusRow] }
+        try await app.test(.router) { client in
+            for position in [Int64(5), 7, 9] {
+                let page = try await client.execute(uri: "/api/grid?asOf=%23\(position)&limit=2", method: .get, headers: bearer(auditor)) {
+                    try decode(Page.self, $0)
+                }
+                let expected = try fixture.ledger.mailboxStatus(asOf: .position(Position(position)))
+                #expect(page.position == position)
+                #expect(page.rows == Array(expected.prefix(2)))
+                #expect(page.nextOffset == (expected.count > 2 ? 2 : nil))
+            }
+            for bad in ["yesterday", "%23999999"] {
+                try await client.execute(uri: "/api/grid?asOf=\(bad)", method: .get, headers: bearer(auditor)) { response in
+                    #expect(response.status == .badRequest)
+                    let decoded = try decode(Problem.self, response)
+                    #expect(decoded.code == "InvalidInput")
+                }
+            }
+        }
+    }
+
+    @Test("The live tail sends each event with its position as id, and resumes after Last-Event-ID")
+    func logTail() async throws {
+        let fixture = try ServerFixture()
+        let auditor = try fixture.token(for: C.erin, .auditor)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        func expected(_ positions: ClosedRange<Int64>) throws -> String {
+            var text = ""
+            try fixture.ledger.forEachEvent(from: Position(positions.lowerBound), through: Position(positions.upperBound)) { event in
+                let json = String(decoding: try JSONBody.encoder.encode(EventJSON(event)), as: UTF8.self)
+                text += "id: \(event.position.rawValue)\nevent: \(event.type)\ndata: \(json)\n\n"
+            }
+            return text
+        }
+        let first = try expected(3...4), resumed = try expected(7...9)
+        var headers = bearer(auditor)
+        headers[HTTPField.Name("Last-Event-ID")!] = "6"
+        try await app.test(.router) { [headers] client in
+            try await client.execute(uri: "/api/log/events?from=3&limit=2", method: .get, headers: bearer(auditor)) { response in
+                #expect(response.headers[.contentType] == "text/event-stream")
+                #expect(String(buffer: response.body) == first)
+            }
+            try await client.execute(uri: "/api/log/events?from=1&limit=3", method: .get, headers: headers) { response in
+                #expect(String(buffer: response.body) == resumed)
+            }
+        }
+    }
+
+    @Test("JWTs of the configured issuer (ES256, keys minted here) prove their upn; other issuers, audiences, keys and expired ones do not")
+    func jwtIdentity() async throws {
+        let fixture = try ServerFixture()
+        let key = ES256PrivateKey(), stranger = ES256PrivateKey()
+        let parameters = key.publicKey.parameters!
+        let jwks = #"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","use":"sig","x":"\#(parameters.x)","y":"\#(parameters.y)"}]}"#
+        let configuration = JWTConfiguration(issuer: "https://login.example.com/contoso/v2.0", audience: "api://syncledger", jwks: jwks)
+        struct Claims: JWTPayload {
+            var iss: IssuerClaim; var aud: AudienceClaim; var exp: ExpirationClaim; var upn: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        func mint(_ signer: ES256PrivateKey, iss: String = configuration.issuer, aud: String = configuration.audience,
+                  exp: Date = Date().addingTimeInterval(600), upn: String = "sam@contoso.com") async throws -> String {
+            let keys = JWTKeyCollection()
+            await keys.add(ecdsa: signer, kid: "k1")
+            return try await keys.sign(Claims(iss: .init(value: iss), aud: .init(value: [aud]), exp: .init(value: exp), upn: upn), kid: "k1")
+        }
+        let app = Application(router: try await fixture.server(jwt: configuration).router(), logger: quiet)
+        let good = try await mint(key)
+        let bad = [try await mint(stranger), try await mint(key, iss: "https://evil.example.com"), try await mint(key, aud: "api://other"),
+                   try await mint(key, exp: Date().addingTimeInterval(-60)), String(good.dropLast(2) + "AA")]
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/whoami", method: .get, headers: bearer(good)) { response in
+                let decoded = try decode([String: String].self, response)
+                #expect(decoded == ["user": "sam@contoso.com", "scope": "admin",
+                                                                       "credential": "jwt:https://login.example.com/contoso/v2.0"])
+            }
+            // Sam is a System Administrator: a command with his JWT is his.
+            try await client.execute(uri: "/api/commands/team.create", method: .post, headers: bearer(good), body: json(#"{"team":"Ops"}"#)) { response in
+                #expect(response.status == .created)
+            }
+            for token in bad {
+                try await client.execute(uri: "/api/whoami", method: .get, headers: bearer(String(token))) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+        }
+    }
+
+    @Test("The OpenAPI document is JSON and describes every command route and query")
+    func openAPI() async throws {
+        let fixture = try ServerFixture()
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                let document = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                #expect(document["openapi"] as? String == "3.1.0")
+                let paths = Set((document["paths"] as! [String: Any]).keys)
+                let commands = Set(CommandCatalogue.routes.map { "/api/commands/\($0.name)" })
+                let queries: Set = ["/healthz", "/api/whoami", "/api/head", "/api/grid", "/api/mailboxes/{mailbox}", "/api/alerts", "/api/audit",
+                                    "/api/diff", "/api/explain", "/api/events", "/api/tokens"]
+                #expect(paths == commands.union(queries))
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(String(buffer: response.body).hasPrefix("<!doctype html>"))
+            }
+        }
+    }
+
+    @Test("The server is a front end: it imports the facade and the domain's value types, never the log, the projections or SQL")
+    func imports() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/SyncLedgerServer")
+        var imports = Set<String>()
+        for file in try FileManager.default.contentsOfDirectory(atPath: sources.path) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("import ") { imports.insert(String(line.dropFirst(7))) }
+        }
+        #expect(imports == ["Foundation", "HTTPTypes", "Hummingbird", "HummingbirdAuth", "JWTKit", "Logging", "NIOCore", "NIOPosix",
+                            "ServerSideSync", "SyncLedger"])
+    }
+}

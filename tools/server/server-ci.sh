@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The server against real clients: `syncledger serve --demo` on a free port,
+# then schemathesis (property-based, from the OpenAPI document: no 5xx, every
+# status, content type and body as documented) and the browser tests
+# (headless Chromium through Selenium), then SIGTERM must stop it cleanly.
+# Used by .ci/run; needs python3 with venv, chromium and chromium-driver.
+#
+#   tools/server/server-ci.sh [BINARY] [SCREENSHOT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=$(realpath "${1:-.build/debug/syncledger}")
+SHOTS=$(realpath -m "${2:-$(mktemp -d)/screenshots}")
+HERE=$(realpath tools/server)
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+unset SYNCLEDGER_NOW SYNCLEDGER_DB SYNCLEDGER_ACTOR SYNCLEDGER_KEY
+
+python3 -m venv "$WORK/venv"
+"$WORK/venv/bin/pip" install --quiet selenium schemathesis
+PY="$WORK/venv/bin/python"
+
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN" serve --demo --listen "127.0.0.1:$PORT" > "$WORK/serve.out" 2> "$WORK/serve.err" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    grep -q "auditor token" "$WORK/serve.out" 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.out" "$WORK/serve.err"; echo "FAILED: the server did not start"; exit 1; }
+    sleep 0.2
+done
+DB=$(sed -n 's/^SyncLedger serving //p' "$WORK/serve.out")
+ADMIN=$(sed -n 's/^  admin token for [^:]*: //p' "$WORK/serve.out")
+AUDITOR=$(sed -n 's/^  auditor token for [^:]*: //p' "$WORK/serve.out")
+URL="http://127.0.0.1:$PORT"
+[ -n "$DB" ] && [ -n "$ADMIN" ] && [ -n "$AUDITOR" ] || { cat "$WORK/serve.out"; echo "FAILED: serve --demo printed no ledger or tokens"; exit 1; }
+echo "ok: serve --demo started on $URL with a ledger and two tokens"
+
+# The browser first, on the demo ledger as the walkthrough left it.
+"$PY" "$HERE/browser_test.py" --url "$URL/" --token "$AUDITOR" --db "$DB" --binary "$BIN" --screenshots "$SHOTS"
+
+# Property-based API tests with the admin token (they run commands too).
+(cd "$WORK" && "$WORK/venv/bin/schemathesis" run "$URL/openapi.json" \
+    --header "Authorization: Bearer $ADMIN" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples 25 --workers 2 --no-color --suppress-health-check all) \
+    || { tail -40 "$WORK/serve.err"; echo "FAILED: schemathesis"; exit 1; }
+echo "ok: schemathesis found the API as documented, with no server error"
+
+kill -TERM "$SERVER_PID"
+status=0
+wait "$SERVER_PID" || status=$?
+SERVER_PID=
+[ "$status" -eq 0 ] || { tail -20 "$WORK/serve.err"; echo "FAILED: SIGTERM ended the server with status $status"; exit 1; }
+echo "ok: SIGTERM stopped the server cleanly"
+"$BIN" log verify --db "$DB" > /dev/null || { echo "FAILED: the ledger does not verify after the run"; exit 1; }
+echo "ok: the ledger verifies after the API run"
+echo "server tests passed; screenshots in $SHOTS"
