@@ -147,11 +147,17 @@ public struct MailboxStatusProjection: Projection {
 
     /// The grid as of `position` (the current rows when `nil`), optionally
     /// one environment's mailboxes only, ordered by mailbox id.
-    public static func rows(asOf position: Int64?, environment: String? = nil, page: (offset: Int, limit: Int)? = nil,
+    ///   - after: Only mailboxes whose id sorts after this one (keyset paging:
+    ///     a seek on the key, however deep the page).
+    public static func rows(asOf position: Int64?, environment: String? = nil, after: String? = nil, page: (offset: Int, limit: Int)? = nil,
                             in db: Connection) throws -> [MailboxStatusRow] {
         var rows: [MailboxStatusRow] = []
-        let filter = environment.map { _ in "h.environment = ?" }
-        try table.forEachRow(asOf: position, where: filter, environment.map { [.text($0)] } ?? [], page: page, in: db) { s in
+        var clauses: [String] = [], arguments: [SQLiteValue] = []
+        if let environment { clauses.append("h.environment = ?"); arguments.append(.text(environment)) }
+        // The as-of form walks the current table's key, so the seek goes there.
+        if let after { clauses.append("\(position == nil ? "h" : "c").mailbox_id > ?"); arguments.append(.text(after)) }
+        let filter = clauses.isEmpty ? nil : clauses.joined(separator: " AND ")
+        try table.forEachRow(asOf: position, where: filter, arguments, page: page, in: db) { s in
             rows.append(MailboxStatusRow(s))
         }
         return rows

@@ -97,7 +97,9 @@ extension SyncLedger {
     /// One page of the mailbox grid as of `cutoff`, in mailbox-id order, with
     /// the position it was read at (the head for `.latest`). A page of the
     /// past is one indexed seek per row, whatever the size of the log.
-    public func mailboxStatusPage(asOf cutoff: Cutoff = .latest, environment: String? = nil, offset: Int = 0,
+    /// `after` names the last mailbox id of the previous page (keyset paging,
+    /// one seek however deep the page); `offset` skips rows instead.
+    public func mailboxStatusPage(asOf cutoff: Cutoff = .latest, environment: String? = nil, after: String? = nil, offset: Int = 0,
                                   limit: Int = 100) throws(SyncLedgerError) -> (position: Position, rows: [MailboxStatusRow]) {
         guard offset >= 0, limit >= 0 else { throw .invalidInput("offset and limit must not be negative") }
         struct Page: Sendable { var position: Position; var rows: [MailboxStatusRow] }
@@ -105,7 +107,7 @@ extension SyncLedger {
             let head = try db.headPosition()
             let position = try cutoff.resolve(in: db, head: head)
             return Page(position: position, rows: try MailboxStatusProjection.rows(
-                asOf: position == head ? nil : position.rawValue, environment: environment, page: (offset, limit), in: db))
+                asOf: position == head ? nil : position.rawValue, environment: environment, after: after, page: (offset, limit), in: db))
         }
         return (page.position, page.rows)
     }

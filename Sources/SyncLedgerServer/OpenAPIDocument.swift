@@ -99,11 +99,15 @@ enum OpenAPIDocument {
                                                                                   "credential": string], required: ["user", "scope", "credential"]))),
             "/api/head": get("The log's head: position and hash.", ok(object(["position": integer, "hash": string, "simulation": boolean],
                                                                            required: ["position", "hash", "simulation"]))),
+            "/api/verify": get("Walk the whole hash chain (reading only) and report the first break, if any.",
+                               ok(object(["intact": boolean, "events": integer, "headPosition": integer, "headHash": string, "brokenAt": integer,
+                                          "reason": string], required: ["intact"]))),
             "/api/grid": get("One page of the mailbox grid as of a cutoff.", parameters: [
                 asOf, query("environment", "Only this environment's mailboxes."),
+                query("after", "Only mailboxes whose id sorts after this one (the previous page's nextAfter)."),
                 query("offset", "Rows to skip.", schema: ["type": "integer", "minimum": 0, "maximum": Int(Int32.max)]),
                 query("limit", "Rows per page (default 100).", schema: ["type": "integer", "minimum": 1, "maximum": 1000]),
-            ], ok(object(["position": integer, "offset": integer, "limit": integer, "nextOffset": integer, "rows": array(row)],
+            ], ok(object(["position": integer, "offset": integer, "limit": integer, "nextOffset": integer, "nextAfter": string, "rows": array(row)],
                          required: ["position", "offset", "limit", "rows"]))),
             "/api/mailboxes/{mailbox}": get("One mailbox's grid row as of a cutoff.", parameters: [
                 ["name": "mailbox", "in": "path", "required": true, "description": "Id, email address, owner UPN or queue name.", "schema": string],

@@ -20,18 +20,30 @@ struct QueryRoutes {
             let (head, simulation) = try await server.blocking { (try ledger.head(), ledger.isSimulation) }
             return try JSONBody.response(HeadDocument(position: head.position.rawValue, hash: hexString(head.hash), simulation: simulation))
         }
+        api.get("verify") { _, _ in
+            // Walks the whole hash chain (reading only): seconds on a million events.
+            let report = try await server.blocking { try ledger.verify() }
+            switch report {
+            case .intact(let events, let head):
+                return try JSONBody.response(VerifyDocument(intact: true, events: events, headPosition: head.position.rawValue,
+                                                            headHash: hexString(head.hash)))
+            case .broken(let position, let reason):
+                return try JSONBody.response(VerifyDocument(intact: false, brokenAt: position.rawValue, reason: "\(reason)"))
+            }
+        }
         api.get("grid") { request, _ in
             let query = Query(request)
             let cutoff = try query.cutoff()
-            let environment = query["environment"]
+            let environment = query["environment"], after = query["after"]
             let offset = try query.integer("offset", default: 0, in: 0...Int(Int32.max))
             let limit = try query.integer("limit", default: 100, in: 1...1000)
             let page = try await server.blocking {
-                try ledger.mailboxStatusPage(asOf: cutoff, environment: environment, offset: offset, limit: limit + 1)
+                try ledger.mailboxStatusPage(asOf: cutoff, environment: environment, after: after, offset: offset, limit: limit + 1)
             }
             let more = page.rows.count > limit
+            let rows = Array(page.rows.prefix(limit))
             return try JSONBody.response(GridPage(position: page.position.rawValue, offset: offset, limit: limit,
-                                                  nextOffset: more ? offset + limit : nil, rows: Array(page.rows.prefix(limit))))
+                                                  nextOffset: more ? offset + limit : nil, nextAfter: more ? rows.last?.mailbox : nil, rows: rows))
         }
         api.get("mailboxes/{mailbox}") { request, context in
             let query = Query(request)
@@ -95,12 +107,22 @@ struct QueryRoutes {
 }
 
 struct WhoAmI: Encodable, Sendable { var user: String; var scope: String; var credential: String }
+struct VerifyDocument: Encodable, Sendable {
+    var intact: Bool
+    var events: Int64?
+    var headPosition: Int64?
+    var headHash: String?
+    var brokenAt: Int64?
+    var reason: String?
+}
 struct HeadDocument: Encodable, Sendable { var position: Int64; var hash: String; var simulation: Bool }
 struct GridPage: Encodable, Sendable {
     var position: Int64
     var offset: Int
     var limit: Int
     var nextOffset: Int?
+    /// Pass as `after` for the next page (a seek, however deep).
+    var nextAfter: String?
     var rows: [MailboxStatusRow]
 }
 struct AuditPage: Encodable, Sendable {

@@ -33,6 +33,7 @@ enum WebPage {
   #slider { width: 28rem; }
   .muted { color: var(--muted); }
   .error { color: var(--bad); }
+  .good { color: var(--good); }
   #explain, #diffout, #eventout { margin-top: 1rem; }
   pre { background: #f6f8fa; padding: .5rem; overflow: auto; max-height: 20rem; }
   #signin { max-width: 32rem; margin: 4rem auto; }
@@ -50,6 +51,8 @@ enum WebPage {
 <header>
   <h1>SyncLedger</h1>
   <span id="badge" title="head of the log">head …</span>
+  <button id="verify" title="walk the hash chain">Verify chain</button>
+  <span id="verified" class="muted"></span>
   <span id="who"></span>
   <button id="signout">Sign out</button>
 </header>
@@ -106,7 +109,7 @@ enum WebPage {
 "use strict";
 const $ = (s) => document.querySelector(s);
 const state = { token: sessionStorage.getItem("syncledger.token"), head: 0, position: null, cutoff: null,
-                offset: 0, nextOffset: null, rows: [], marked: null, auditBefore: null, auditRows: [], tab: "grid" };
+                after: null, pages: [], nextAfter: null, shown: 0, rows: [], marked: null, auditBefore: null, auditRows: [], tab: "grid" };
 const GRID = ["mailbox", "environment", "owner", "emailAddress", "serverProfile", "incomingStatus", "outgoingStatus", "actStatus", "emailStatus", "approvedBy"];
 const AUDIT = ["position", "recordedAt", "actor", "action", "eventType", "object", "outcome", "refusalCode"];
 const ALERTS = ["wall", "level", "code", "text", "count", "lastAt"];
@@ -152,16 +155,20 @@ async function refreshHead() {
 
 async function loadGrid() {
   const env = $("#env").value.trim();
-  const query = [cutoffParam(), "offset=" + state.offset, "limit=100", env ? "environment=" + encodeURIComponent(env) : ""].filter(Boolean).join("&");
+  const query = [cutoffParam(), state.after ? "after=" + encodeURIComponent(state.after) : "", "limit=100",
+                 env ? "environment=" + encodeURIComponent(env) : ""].filter(Boolean).join("&");
   const page = await api("/api/grid?" + query);
   state.rows = page.rows;
-  state.nextOffset = page.nextOffset === undefined ? null : page.nextOffset;
+  state.nextAfter = page.nextAfter === undefined ? null : page.nextAfter;
   state.position = state.cutoff ? page.position : null;
   $("#resolved").textContent = "showing the ledger as of #" + page.position;
   $("#slider").value = String(page.position);
   $("#position").textContent = "#" + page.position;
   state.shownPosition = page.position;
-  $("#pageinfo").textContent = "rows " + (page.rows.length ? (page.offset + 1) + "–" + (page.offset + page.rows.length) : "none");
+  const first = state.pages.length * 100;
+  $("#pageinfo").textContent = "rows " + (page.rows.length ? (first + 1) + "–" + (first + page.rows.length) : "none");
+  $("#prev").disabled = state.pages.length === 0;
+  $("#next").disabled = state.nextAfter === null;
   fill($("#grid"), GRID, page.rows, "cell");
 }
 
@@ -289,19 +296,27 @@ $("#signin-form").addEventListener("submit", (event) => {
   sessionStorage.setItem("syncledger.token", state.token);
   start();
 });
+$("#verify").addEventListener("click", async () => {
+  $("#verified").textContent = "verifying…";
+  try {
+    const r = await api("/api/verify");
+    $("#verified").textContent = r.intact ? "✓ chain intact: " + r.events + " events, head #" + r.headPosition : "✗ broken at #" + r.brokenAt + ": " + r.reason;
+    $("#verified").className = r.intact ? "good" : "error";
+  } catch (error) { $("#verified").textContent = String(error.message || error); }
+});
 $("#signout").addEventListener("click", () => { sessionStorage.removeItem("syncledger.token"); location.reload(); });
 for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => selectTab(button.dataset.tab));
 let timer = null;
 $("#slider").addEventListener("input", () => {
   $("#position").textContent = "#" + $("#slider").value;
   clearTimeout(timer);
-  timer = setTimeout(() => { state.cutoff = "#" + $("#slider").value; state.offset = 0; reload(); }, 150);
+  timer = setTimeout(() => { state.cutoff = "#" + $("#slider").value; state.after = null; state.pages = []; reload(); }, 150);
 });
-$("#instant-go").addEventListener("click", () => { const v = $("#instant").value.trim(); if (v) { state.cutoff = v; state.offset = 0; reload(); } });
-$("#latest").addEventListener("click", async () => { state.cutoff = null; state.position = null; state.offset = 0; await refreshHead(); reload(); });
-$("#prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - 100); reload(); });
-$("#next").addEventListener("click", () => { if (state.nextOffset !== null) { state.offset = state.nextOffset; reload(); } });
-$("#env").addEventListener("change", () => { state.offset = 0; reload(); });
+$("#instant-go").addEventListener("click", () => { const v = $("#instant").value.trim(); if (v) { state.cutoff = v; state.after = null; state.pages = []; reload(); } });
+$("#latest").addEventListener("click", async () => { state.cutoff = null; state.position = null; state.after = null; state.pages = []; await refreshHead(); reload(); });
+$("#prev").addEventListener("click", () => { if (state.pages.length) { state.after = state.pages.pop(); reload(); } });
+$("#next").addEventListener("click", () => { if (state.nextAfter !== null) { state.pages.push(state.after); state.after = state.nextAfter; reload(); } });
+$("#env").addEventListener("change", () => { state.after = null; state.pages = []; reload(); });
 $("#grid").addEventListener("click", (event) => {
   const td = event.target.closest("td.cell");
   if (!td || td.dataset.field === "mailbox") return;

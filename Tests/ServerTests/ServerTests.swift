@@ -229,17 +229,30 @@ struct ServerTests {
         let fixture = try ServerFixture()
         let auditor = try fixture.token(for: C.erin, .auditor)
         let app = Application(router: try await fixture.server().router(), logger: quiet)
-        struct Page: Decodable { var position: Int64; var offset: Int; var limit: Int; var nextOffset: Int?; var rows: [MailboxStatusRow] }
+        struct Page: Decodable { var position: Int64; var offset: Int; var limit: Int; var nextOffset: Int?; var nextAfter: String?; var rows: [MailboxStatusRow] }
         try await app.test(.router) { client in
-            for position in [Int64(5), 7, 9] {
-                let page = try await client.execute(uri: "/api/grid?asOf=%23\(position)&limit=2", method: .get, headers: bearer(auditor)) {
+            let head = try fixture.ledger.head().position.rawValue
+            var keysetPages = 0
+            for position in [Int64(5), 9, 13, head] {
+                let page = try await client.execute(uri: "/api/grid?asOf=%23\(position)&limit=1", method: .get, headers: bearer(auditor)) {
                     try decode(Page.self, $0)
                 }
                 let expected = try fixture.ledger.mailboxStatus(asOf: .position(Position(position)))
                 #expect(page.position == position)
-                #expect(page.rows == Array(expected.prefix(2)))
-                #expect(page.nextOffset == (expected.count > 2 ? 2 : nil))
+                #expect(page.rows == Array(expected.prefix(1)))
+                #expect(page.nextOffset == (expected.count > 1 ? 1 : nil))
+                #expect(page.nextAfter == (expected.count > 1 ? expected[0].mailbox : nil))
+                // The next page by keyset, and by offset: the same rows.
+                guard let next = page.nextAfter else { continue }
+                keysetPages += 1
+                let after = try await client.execute(uri: "/api/grid?asOf=\(position)&limit=1&after=\(next)", method: .get,
+                                                     headers: bearer(auditor)) { try decode(Page.self, $0) }
+                let skipped = try await client.execute(uri: "/api/grid?asOf=\(position)&limit=1&offset=1", method: .get,
+                                                       headers: bearer(auditor)) { try decode(Page.self, $0) }
+                #expect(after.rows == Array(expected.dropFirst(1).prefix(1)), "at \(position)")
+                #expect(skipped.rows == after.rows)
             }
+            #expect(keysetPages >= 2, "both the as-of and the current form were paged")
             for bad in ["yesterday", "%23999999"] {
                 try await client.execute(uri: "/api/grid?asOf=\(bad)", method: .get, headers: bearer(auditor)) { response in
                     #expect(response.status == .badRequest)
@@ -316,6 +329,41 @@ struct ServerTests {
         }
     }
 
+    @Test("Refusals by rule are 409 and missing objects 404, with the refusal code; verify walks the chain")
+    func statusCodes() async throws {
+        let fixture = try ServerFixture()
+        let gabriela = try fixture.token(for: C.gabriela, .admin)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        try await app.test(.router) { client in
+            let approve = json(#"{"mailbox": "alice@contoso.com"}"#)
+            try await client.execute(uri: "/api/commands/mailbox.approve", method: .post, headers: bearer(gabriela), body: approve) { response in
+                #expect(response.status == .created)
+            }
+            let before = try fixture.ledger.head().position.rawValue
+            try await client.execute(uri: "/api/commands/mailbox.approve", method: .post, headers: bearer(gabriela), body: approve) { response in
+                #expect(response.status == .conflict)
+                let decoded = try decode(Problem.self, response)
+                #expect(decoded.code == "EmailAlreadyApproved" && decoded.denialPosition == before + 1)
+            }
+            try await client.execute(uri: "/api/commands/mailbox.approve", method: .post, headers: bearer(gabriela),
+                                     body: json(#"{"mailbox": "nobody@contoso.com"}"#)) { response in
+                #expect(response.status == .notFound)
+                let decoded = try decode(Problem.self, response)
+                #expect(decoded.code == "UnknownObject" && decoded.denialPosition == nil)
+            }
+            try await client.execute(uri: "/api/explain?mailbox=contoso-prod/user:nobody@contoso.com&field=email_status", method: .get,
+                                     headers: bearer(gabriela)) { response in
+                #expect(response.status == .notFound)
+            }
+            let head = try fixture.ledger.head()
+            try await client.execute(uri: "/api/verify", method: .get, headers: bearer(gabriela)) { response in
+                let decoded = try decode([String: JSONAny].self, response)
+                #expect(decoded == ["intact": .bool(true), "events": .integer(head.position.rawValue), "headPosition": .integer(head.position.rawValue),
+                                    "headHash": .string(hexString(head.hash))])
+            }
+        }
+    }
+
     @Test("The OpenAPI document is JSON and describes every command route and query")
     func openAPI() async throws {
         let fixture = try ServerFixture()
@@ -327,7 +375,7 @@ struct ServerTests {
                 let paths = Set((document["paths"] as! [String: Any]).keys)
                 let commands = Set(CommandCatalogue.routes.map { "/api/commands/\($0.name)" })
                 let queries: Set = ["/healthz", "/api/whoami", "/api/head", "/api/grid", "/api/mailboxes/{mailbox}", "/api/alerts", "/api/audit",
-                                    "/api/diff", "/api/explain", "/api/events", "/api/tokens"]
+                                    "/api/diff", "/api/explain", "/api/events", "/api/tokens", "/api/verify"]
                 #expect(paths == commands.union(queries))
             }
             try await client.execute(uri: "/", method: .get) { response in

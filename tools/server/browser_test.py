@@ -80,6 +80,9 @@ def main():
         head = json.loads(subprocess.run([args.binary, "log", "head", "--db", args.db, "--json"], check=True,
                                          capture_output=True, text=True).stdout)["position"]
         wait.until(lambda d: d.find_element(By.ID, "resolved").text == f"showing the ledger as of #{head}")
+        driver.find_element(By.ID, "verify").click()
+        wait.until(lambda d: d.find_element(By.ID, "verified").text.startswith(("✓", "✗")))
+        check(driver.find_element(By.ID, "verified").text == f"✓ chain intact: {head} events, head #{head}", "the verify badge walks the chain")
         driver.save_screenshot(os.path.join(args.screenshots, "grid.png"))
 
         # The slider: every position we try shows what `status --as-of` says.
