@@ -149,8 +149,13 @@ extension EventLog {
     }
 
     /// Runs `body` with the reader connection inside one short read transaction.
+    /// Takes whichever reader connection is free (the first when both are busy).
     func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
-        try reader.withLock { (db: inout Connection) throws -> T in
+        if let result = try secondReader.withLockIfAvailable({ (db: inout Connection) throws -> T in
+            let connection = db
+            return try connection.readTransaction { try body(connection) }
+        }) { return result }
+        return try reader.withLock { (db: inout Connection) throws -> T in
             let connection = db
             return try connection.readTransaction { try body(connection) }
         }

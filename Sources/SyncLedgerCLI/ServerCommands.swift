@@ -107,11 +107,15 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("jwt-issuer"), help: ArgumentHelp("Accept JWTs whose `iss` is this issuer.", valueName: "url")) var jwtIssuer: String?
     @Option(help: ArgumentHelp("The issuer's public keys (a JWKS JSON file).", valueName: "file")) var jwks: String?
     @Option(help: ArgumentHelp("The `aud` the JWTs must carry.", valueName: "audience")) var audience: String?
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("Log on stderr at this level: info (one line per request, the default), warning, error, debug.",
+                                                                valueName: "level"))
+    var logLevel: String = "info"
 
     func validate() throws {
         let jwtOptions = [jwtIssuer, jwks, audience].compactMap { $0 }
         if !jwtOptions.isEmpty && jwtOptions.count != 3 { throw ValidationError("--jwt-issuer, --jwks and --audience go together") }
         guard Self.address(listen) != nil else { throw ValidationError("--listen wants HOST:PORT, e.g. 127.0.0.1:8080") }
+        guard LedgerServer.logLevel(named: logLevel) != nil else { throw ValidationError("--log-level: \(logLevel) is not one of debug, info, notice, warning, error") }
     }
 
     static func address(_ text: String) -> (host: String, port: Int)? {
@@ -147,12 +151,13 @@ struct ServeCommand: ParsableCommand {
                 tokens.append(("\(scope.rawValue) token for \(user)", token))
             }
         }
-        let tokensToPrint = tokens, servedPath = path
+        let tokensToPrint = tokens, servedPath = path, level = logLevel
         let failure = Outcome()
         let finished = DispatchSemaphore(value: 0)
         Task {
             do {
-                let server = try await LedgerServer(ledger: ledger, configuration: .init(host: host, port: port, jwt: jwt))
+                let server = try await LedgerServer(ledger: ledger, configuration: .init(host: host, port: port, jwt: jwt,
+                                                                                         logLevel: LedgerServer.logLevel(named: level)!))
                 try await server.run(onRunning: { port in
                     print("SyncLedger serving \(servedPath)")
                     print("  page:    http://\(host):\(port)/")

@@ -67,7 +67,7 @@ final class Authenticator: Sendable {
     /// The identity `credential` proves, or the reason it proves none.
     func identity(for credential: String, server: LedgerServer) async throws -> ProvenIdentity {
         if credential.hasPrefix("slt_") {
-            guard let identity = try await server.blocking({ try self.ledger.authenticate(token: credential) }) else {
+            guard let identity = try server.quickRead({ try self.ledger.authenticate(token: credential) }) else {
                 throw Problem.unauthorized("the token is unknown, revoked or expired")
             }
             return identity

@@ -257,7 +257,8 @@ struct CommandRoutes {
                         do { return try route.build(body, names, now) } catch let problem as Problem { throw SyncLedgerError.invalidInput(problem.detail) }
                     }
                 }
-                return try JSONBody.response(ExecutionDocument(execution), status: execution.isRepeat || execution.events.isEmpty ? .ok : .created)
+                return Response(status: execution.isRepeat || execution.events.isEmpty ? .ok : .created, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: ExecutionDocument.json(execution))))
             }
         }
     }

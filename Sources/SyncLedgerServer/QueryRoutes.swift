@@ -37,13 +37,16 @@ struct QueryRoutes {
             let environment = query["environment"], after = query["after"]
             let offset = try query.integer("offset", default: 0, in: 0...Int(Int32.max))
             let limit = try query.integer("limit", default: 100, in: 1...1000)
-            let page = try await server.blocking {
+            // A position's page is a bounded read; an instant is resolved through an index too, but offsets can be deep.
+            let read: @Sendable () throws -> (position: Position, rows: [MailboxStatusRow]) = {
                 try ledger.mailboxStatusPage(asOf: cutoff, environment: environment, after: after, offset: offset, limit: limit + 1)
             }
+            let page = offset == 0 ? try server.quickRead(read) : try await server.blocking(read)
             let more = page.rows.count > limit
             let rows = Array(page.rows.prefix(limit))
-            return try JSONBody.response(GridPage(position: page.position.rawValue, offset: offset, limit: limit,
-                                                  nextOffset: more ? offset + limit : nil, nextAfter: more ? rows.last?.mailbox : nil, rows: rows))
+            let document = GridPage(position: page.position.rawValue, offset: offset, limit: limit,
+                                    nextOffset: more ? offset + limit : nil, nextAfter: more ? rows.last?.mailbox : nil, rows: rows)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: document.json)))
         }
         api.get("mailboxes/{mailbox}") { request, context in
             let query = Query(request)

@@ -28,12 +28,14 @@ public struct LedgerServer: Sendable {
         public var jwt: JWTConfiguration?
         /// Threads that run facade calls (commands wait for their commit on one).
         public var blockingThreads = 16
+        /// `info` logs every request; `warning` only problems.
         public var logLevel: Logger.Level = .info
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, jwt: JWTConfiguration? = nil) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, jwt: JWTConfiguration? = nil, logLevel: Logger.Level = .info) {
             self.host = host
             self.port = port
             self.jwt = jwt
+            self.logLevel = logLevel
         }
     }
 
@@ -55,12 +57,20 @@ public struct LedgerServer: Sendable {
         try await pool.runIfActive(body)
     }
 
+    /// Runs a short, bounded read (one indexed lookup, one page of the grid:
+    /// at most a thousand seeks) where the request already runs: the hop to
+    /// the pool and back cost more than the read itself. Anything that can
+    /// take long (an instant's cutoff, a diff, a walk of the chain) and every
+    /// command goes through ``blocking(_:)``.
+    func quickRead<T: Sendable>(_ body: @Sendable () throws -> T) throws -> T {
+        try body()
+    }
+
     /// The router: the page, the health check, the OpenAPI document, and the
     /// authenticated API under `/api`.
     public func router() -> Router<LedgerContext> {
         let router = Router(context: LedgerContext.self)
-        var logger = Logger(label: "syncledger.http")
-        logger.logLevel = configuration.logLevel
+        // One structured line per request at `info` (method, path, request id); quiet below that level.
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
         router.get("/") { _, _ in Self.html(WebPage.html) }
@@ -89,6 +99,11 @@ public struct LedgerServer: Sendable {
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         try? await pool.shutdownGracefully()
+    }
+
+    /// A log level by its name (`info`, `warning`, …), for `serve --log-level`.
+    public static func logLevel(named name: String) -> Logger.Level? {
+        ["trace": .trace, "debug": .debug, "info": .info, "notice": .notice, "warning": .warning, "error": .error, "critical": .critical][name]
     }
 
     static func html(_ text: String) -> Response {

@@ -398,3 +398,48 @@ struct ServerTests {
                             "ServerSideSync", "SyncLedger"])
     }
 }
+
+@Suite("Hand-written JSON")
+struct FastJSONTests {
+    static let tricky = ["plain", "quote \" and back\\slash", "new\nline\ttab\r\u{8}\u{C}", "ctl \u{1}\u{1F} del \u{7F}", "slash / é ✓ 🙂",
+                         "\u{2028}\u{2029}", ""]
+
+    @Test("A grid page's bytes are JSONEncoder's, for rows with and without their optional fields and for every kind of character")
+    func sameBytesAsJSONEncoder() throws {
+        var rows: [MailboxStatusRow] = []
+        for (index, text) in Self.tricky.enumerated() {
+            var full: [String: JSONAny] = [:]
+            for key in ["mailbox", "environment", "owner", "emailAddress", "incomingMethod", "outgoingMethod", "actMethod", "incomingStatus",
+                        "outgoingStatus", "actStatus", "emailStatus"] { full[key] = .string(text + key) }
+            for key in ["approvedByMicrosoft365Admin", "enabledIncoming", "enabledOutgoing", "enabledACT"] { full[key] = .bool(index % 2 == 0) }
+            full["retryCount"] = .integer(Int64(index))
+            full["lastPosition"] = .integer(Int64(index) * 1_000_003)
+            let sparse = full
+            for key in ["serverProfile", "incomingError", "outgoingError", "actError", "approvedBy", "approvedAt", "lastTestBy", "lastTestAt",
+                        "nextRetryAt"] { full[key] = .string(key + text) }
+            for document in [full, sparse] {
+                rows.append(try JSONDecoder().decode(MailboxStatusRow.self, from: try JSONEncoder().encode(document)))
+            }
+        }
+        for page in [GridPage(position: 42, offset: 0, limit: 100, nextOffset: 100, nextAfter: "a/b\"c", rows: rows),
+                     GridPage(position: 1, offset: 7, limit: 1, nextOffset: nil, nextAfter: nil, rows: [])] {
+            let expected = try JSONBody.encoder.encode(page)
+            #expect(String(decoding: page.json, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+        }
+    }
+}
+
+extension FastJSONTests {
+    @Test("A command's response holds the same JSON as JSONEncoder writes for it (data and metadata copied as stored)")
+    func executionBytes() throws {
+        let fixture = try ServerFixture()
+        let execution = try fixture.ledger.execute(.createTeam(C.environment, "Sales \"A\"/B"), as: .user(C.gabriela))
+        let repeated = try fixture.ledger.execute(.createTeam(C.environment, "Sales \"A\"/B"), as: .user(C.gabriela), commandID: execution.commandID)
+        for run in [execution, repeated] {
+            let fast = try JSONSerialization.jsonObject(with: Data(ExecutionDocument.json(run))) as! NSDictionary
+            let slow = try JSONSerialization.jsonObject(with: try JSONBody.encoder.encode(ExecutionDocument(run))) as! NSDictionary
+            #expect(fast == slow)
+            #expect(String(decoding: ExecutionDocument.json(run), as: UTF8.self) == String(decoding: try JSONBody.encoder.encode(ExecutionDocument(run)), as: UTF8.self))
+        }
+    }
+}
