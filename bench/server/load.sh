@@ -54,11 +54,13 @@ MAILBOXES=$("$BIN" status --db "$GRID_LEDGER" --json 2>/dev/null | python3 -c 'i
 TOKEN=$("$BIN" token issue --for gabriela@contoso.com --scope auditor --expires 1d --as gabriela@contoso.com --db "$GRID_LEDGER" 2>/dev/null)
 echo "grid ledger: $HEAD events, $MAILBOXES mailboxes, $(du -h "$GRID_LEDGER" | cut -f1)"
 serve "$GRID_LEDGER" 18181
-for connections in 8 32; do
-    HEAD=$HEAD TOKEN=$TOKEN MAILBOXES=$MAILBOXES wrk -t2 -c$connections -d${SECONDS_EACH}s --latency -s bench/server/grid.lua http://127.0.0.1:18181 > "$WORK/grid-$connections.txt"
+# Warm up (the first reads fault the file's pages in); not measured.
+HEAD=$HEAD TOKEN=$TOKEN MAILBOXES=$MAILBOXES wrk -t1 -c8 -d5s -s bench/server/grid.lua http://127.0.0.1:18181 > /dev/null
+for connections in 4 8 32; do
+    HEAD=$HEAD TOKEN=$TOKEN MAILBOXES=$MAILBOXES wrk -t1 -c$connections -d${SECONDS_EACH}s --latency -s bench/server/grid.lua http://127.0.0.1:18181 > "$WORK/grid-$connections.txt"
     summary "grid, first page, random position, $connections conn" "$WORK/grid-$connections.txt"
 done
-DEEP=1 HEAD=$HEAD TOKEN=$TOKEN MAILBOXES=$MAILBOXES wrk -t2 -c8 -d${SECONDS_EACH}s --latency -s bench/server/grid.lua http://127.0.0.1:18181 > "$WORK/grid-deep.txt"
+DEEP=1 HEAD=$HEAD TOKEN=$TOKEN MAILBOXES=$MAILBOXES wrk -t1 -c8 -d${SECONDS_EACH}s --latency -s bench/server/grid.lua http://127.0.0.1:18181 > "$WORK/grid-deep.txt"
 summary "grid, random page (after=), random position, 8 conn" "$WORK/grid-deep.txt"
 stop
 fi
@@ -72,6 +74,7 @@ for clients in 1 8; do
     "$BIN" log backup "$WORK/commands.sqlite" --db "$TEMPLATE" > /dev/null 2>&1
     TOKEN=$("$BIN" token issue --for gabriela@contoso.com --scope admin --expires 1d --as gabriela@contoso.com --db "$WORK/commands.sqlite" 2>/dev/null)
     serve "$WORK/commands.sqlite" 18182
+    TOKEN=$TOKEN MAILBOXES=2000 wrk -t1 -c$clients -d2s -s bench/server/commands.lua http://127.0.0.1:18182 > /dev/null   # warm-up
     TOKEN=$TOKEN MAILBOXES=2000 wrk -t1 -c$clients -d${SECONDS_EACH}s --latency -s bench/server/commands.lua http://127.0.0.1:18182 > "$WORK/commands-$clients.txt"
     stop
     summary "Test & Enable over HTTP, FULL, $clients client(s)" "$WORK/commands-$clients.txt"
