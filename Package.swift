@@ -93,6 +93,7 @@ let package = Package(
             "SyncLedgerServer", "SyncLedger", "ServerSideSync", "SyncLedgerTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServerTests", swiftSettings: strict),

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
+import _CryptoExtras
 import Logging
 import ServerSideSync
 import SyncLedger
@@ -360,6 +361,41 @@ struct ServerTests {
                 let decoded = try decode([String: JSONAny].self, response)
                 #expect(decoded == ["intact": .bool(true), "events": .integer(head.position.rawValue), "headPosition": .integer(head.position.rawValue),
                                     "headHash": .string(hexString(head.hash))])
+            }
+        }
+    }
+
+    @Test("RS256 JWTs of the configured issuer verify too (a 2048-bit key minted here); a token signed by another RSA key does not")
+    func rs256Identity() async throws {
+        let fixture = try ServerFixture()
+        let key = try JWTKit.Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
+        let stranger = try JWTKit.Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
+        func base64URL(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        let (modulus, exponent) = try key.publicKey.getKeyPrimitives()
+        let jwks = #"{"keys":[{"kty":"RSA","kid":"r1","alg":"RS256","use":"sig","n":"\#(base64URL(modulus))","e":"\#(base64URL(exponent))"}]}"#
+        let configuration = JWTConfiguration(issuer: "https://login.example.com/contoso/v2.0", audience: "api://syncledger", jwks: jwks)
+        struct Claims: JWTPayload {
+            var iss: IssuerClaim; var aud: AudienceClaim; var exp: ExpirationClaim; var preferred_username: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        func mint(_ signer: JWTKit.Insecure.RSA.PrivateKey) async throws -> String {
+            let keys = JWTKeyCollection()
+            await keys.add(rsa: signer, digestAlgorithm: .sha256, kid: "r1")
+            return try await keys.sign(Claims(iss: .init(value: configuration.issuer), aud: .init(value: [configuration.audience]),
+                                              exp: .init(value: Date().addingTimeInterval(600)), preferred_username: "Erin@Contoso.com"), kid: "r1")
+        }
+        let good = try await mint(key), bad = try await mint(stranger)
+        let app = Application(router: try await fixture.server(jwt: configuration).router(), logger: quiet)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/whoami", method: .get, headers: bearer(good)) { response in
+                let decoded = try decode([String: String].self, response)
+                #expect(decoded == ["user": "erin@contoso.com", "scope": "admin", "credential": "jwt:https://login.example.com/contoso/v2.0"])
+            }
+            try await client.execute(uri: "/api/whoami", method: .get, headers: bearer(bad)) { response in
+                #expect(response.status == .unauthorized)
             }
         }
     }
