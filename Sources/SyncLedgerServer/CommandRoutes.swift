@@ -83,7 +83,9 @@ struct CommandRoute: Sendable {
     var build: @Sendable (CommandBody, NameResolver, Date) throws -> Command
 }
 
-/// The admin commands the API offers. Not offered (CLI only, by choice):
+/// The admin commands the API offers. Not offered yet: `profile.create` and
+/// `profile.update` (their options, secrets read from files among them, are
+/// applied by the CLI). Not offered (CLI only, by choice):
 /// `tenant.create` (the tenant exists before anyone can hold a token),
 /// `token.issue` (a token must not mint tokens), checkpoint and signing keys
 /// and signed mode (key material belongs on the operator's machine), and
@@ -170,6 +172,18 @@ enum CommandCatalogue {
         CommandRoute(name: "profile.test-enable", summary: "Test & Enable every mailbox synchronizing through a profile (a job).",
                      fields: [.string("profile", "The profile id."), .string("job", "The job id (default: generated).", required: false)]) { body, _, _ in
             .testProfileMailboxes(ProfileID(body.require("profile")), job: JobID(body.string("job") ?? "job-\(UUID().uuidString.lowercased().prefix(8))"))
+        },
+        CommandRoute(name: "settings.set", summary: "Change the environment's email settings (fields left out stay as they are).",
+                     fields: [.environment, .choice("incoming", IncomingDelivery.self, "Default incoming method."),
+                              .choice("outgoing", OutgoingDelivery.self, "Default outgoing method."),
+                              .choice("act", ACTDelivery.self, "Default appointments, contacts and tasks method."),
+                              .boolean("approvedUsersOnly", "Process emails only for approved users."),
+                              .boolean("approvedQueuesOnly", "Process emails only for approved queues."),
+                              .boolean("selfApprovePrivilege", "Require a privilege to approve one's own email address.")]) { body, names, _ in
+            .changeEmailSettings(try names.environment(body.string("environment")), EmailSettingsChange(
+                incoming: body.choice("incoming", IncomingDelivery.self), outgoing: body.choice("outgoing", OutgoingDelivery.self),
+                appointmentsContactsTasks: body.choice("act", ACTDelivery.self), processEmailsOnlyForApprovedUsers: body.bool("approvedUsersOnly"),
+                processEmailsOnlyForApprovedQueues: body.bool("approvedQueuesOnly"), requirePrivilegeToSelfApprove: body.bool("selfApprovePrivilege")))
         },
         CommandRoute(name: "mailbox.apply-defaults", summary: "Apply Default Email Settings, then Test & Enable (unless test is false).",
                      fields: [.strings("mailboxes", "Mailboxes by id, address, owner UPN or queue name."), .environment,

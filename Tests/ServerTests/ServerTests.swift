@@ -400,6 +400,27 @@ struct ServerTests {
         }
     }
 
+    @Test("settings.set changes only the fields sent, as the CLI's settings set does")
+    func settings() async throws {
+        let fixture = try ServerFixture()
+        let gabriela = try fixture.token(for: C.gabriela, .admin)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/commands/settings.set", method: .post, headers: bearer(gabriela),
+                                     body: json(#"{"approvedUsersOnly": false, "incoming": "outlook"}"#)) { response in
+                #expect(response.status == .created)
+                let document = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                let events = document["events"] as! [[String: Any]]
+                #expect(events.map { $0["type"] as! String } == ["EmailSettingsChanged"])
+            }
+        }
+        let settings = try fixture.ledger.decisionState().environments[C.environment]!.settings
+        var expected = EmailSettings()
+        expected.processEmailsOnlyForApprovedUsers = false
+        expected.incoming = .outlook
+        #expect(settings == expected)
+    }
+
     @Test("The OpenAPI document is JSON and describes every command route and query")
     func openAPI() async throws {
         let fixture = try ServerFixture()
