@@ -4,11 +4,6 @@ import SyncLedger
 import ServerSideSync
 
 /// Maps command-line tokens (`server-side-sync`) to values of an option set.
-enum AuthenticationKind: String, TokenArgument {
-    case s2s, oauth, profileCredentials = "profile-credentials", userCredentials = "user-credentials"
-    var token: String { rawValue }
-}
-
 /// `on` / `off`.
 enum Switch: String, TokenArgument {
     case on, off
@@ -80,9 +75,9 @@ extension AlertLevel: ExpressibleByArgument {
     public var defaultValueDescription: String { token }
 }
 extension AuthenticationKind: ExpressibleByArgument {
-    init?(argument: String) { self.init(token: argument) }
-    static var allValueStrings: [String] { tokens }
-    var defaultValueDescription: String { token }
+    public init?(argument: String) { self.init(token: argument) }
+    public static var allValueStrings: [String] { tokens }
+    public var defaultValueDescription: String { token }
 }
 extension Switch: ExpressibleByArgument {
     init?(argument: String) { self.init(token: argument) }

@@ -30,64 +30,43 @@ struct ProfileFields: ParsableArguments {
         return secret
     }
 
-    /// `base` with these fields applied. A secret never enters the command:
-    /// each secret given becomes a fresh random marker (``SyncLedger/secretMarker()``),
-    /// so the log shows that and when a secret was set or rotated, and nothing
-    /// that could be guessed back to it.
-    ///
-    /// Without `--auth`, the OAuth options (`--tenant-id`, `--application-id`,
-    /// `--client-secret-file`) change the profile's current OAuth settings —
-    /// `--client-secret-file` alone rotates the secret — and `--user-name` /
-    /// `--password-file` change its profile credentials. With `--auth`, options
-    /// of another kind are refused rather than ignored.
+    /// `base` with these fields applied (``ProfileChange``, shared with the
+    /// server). A secret file is read to check it holds a secret; the secret
+    /// itself never enters the command.
     func apply(to base: ProfileSettings, id: ProfileID) throws -> ProfileSettings {
-        var s = base
-        if let type { s.serverType = type }
-        if let owner { s.owner = UserPrincipalName(owner) }
-        let oauthGiven = tenantID != nil || applicationID != nil || clientSecretFile != nil
-        let credentialsGiven = userName != nil || passwordFile != nil
-        if oauthGiven && credentialsGiven { throw ValidationError("OAuth options and profile-credential options cannot be combined") }
-        let kind = auth ?? (oauthGiven ? .oauth : credentialsGiven ? .profileCredentials : nil)
-        if oauthGiven && kind != .oauth { throw ValidationError("--tenant-id, --application-id and --client-secret-file apply only to --auth oauth") }
-        if credentialsGiven && kind != .profileCredentials { throw ValidationError("--user-name and --password-file apply only to --auth profile-credentials") }
-        switch kind {
-        case nil: break
-        case .s2s: s.authentication = .serverToServer
-        case .userCredentials: s.authentication = .credentialsByUserOrQueue
-        case .oauth:
-            var current: (tenant: String?, application: String?, secret: String?) = (nil, nil, nil)
-            if case .oauthCrossTenant(let t, let a, let f) = base.authentication { current = (t, a, f) }
-            guard let tenant = tenantID ?? current.tenant, let application = applicationID ?? current.application else {
-                throw ValidationError("oauth needs --tenant-id, --application-id and --client-secret-file")
+        var change = ProfileChange()
+        change.serverType = type
+        change.authentication = auth
+        change.tenantID = tenantID
+        change.applicationID = applicationID
+        if let clientSecretFile { _ = try readSecret(clientSecretFile); change.newClientSecret = true }
+        change.userName = userName
+        if let passwordFile { _ = try readSecret(passwordFile); change.newPassword = true }
+        change.owner = owner
+        change.processEmailsFrom = processFrom?.date
+        change.minPollingMinutes = minPolling
+        change.maxConnections = maxConnections
+        change.moveFailedToUndeliverable = moveFailed?.isOn
+        change.alertEmailToOwner = alertEmail?.isOn
+        change.timeoutConnections = timeout?.isOn
+        change.timeoutMilliseconds = timeoutMilliseconds
+        change.autoDiscover = autoDiscover?.isOn
+        change.location = location
+        do {
+            return try change.apply(to: base)
+        } catch {
+            let message = switch error {
+            case .oauthWithCredentials: "OAuth options and profile-credential options cannot be combined"
+            case .oauthFieldsWithoutOAuth: "--tenant-id, --application-id and --client-secret-file apply only to --auth oauth"
+            case .credentialFieldsWithoutCredentials: "--user-name and --password-file apply only to --auth profile-credentials"
+            case .oauthIncomplete: "oauth needs --tenant-id, --application-id and --client-secret-file"
+            case .oauthWithoutSecret: "oauth needs --client-secret-file"
+            case .credentialsWithoutUser: "profile-credentials needs --user-name and --password-file"
+            case .credentialsWithoutPassword: "profile-credentials needs --password-file"
             }
-            let secret = try clientSecretFile.map { path in _ = try readSecret(path); return SyncLedger.secretMarker() } ?? current.secret
-            guard let secret else { throw ValidationError("oauth needs --client-secret-file") }
-            s.authentication = .oauthCrossTenant(tenantID: tenant, applicationID: application, clientSecretFingerprint: secret)
-        case .profileCredentials:
-            var current: (user: String?, secret: String?) = (nil, nil)
-            if case .credentialsInProfile(let u, let f) = base.authentication { current = (u, f) }
-            guard let user = userName ?? current.user else { throw ValidationError("profile-credentials needs --user-name and --password-file") }
-            let secret = try passwordFile.map { path in _ = try readSecret(path); return SyncLedger.secretMarker() } ?? current.secret
-            guard let secret else { throw ValidationError("profile-credentials needs --password-file") }
-            s.authentication = .credentialsInProfile(userName: user, passwordFingerprint: secret)
+            throw ValidationError(message)
         }
-        if let processFrom { s.options.processEmailsReceivedAfter = processFrom.date }
-        if let minPolling { s.options.minPollingIntervalMinutes = minPolling }
-        if let maxConnections { s.options.maxConcurrentConnections = maxConnections }
-        if let moveFailed { s.options.moveFailedEmailsToUndeliverableFolder = moveFailed.isOn }
-        if let alertEmail { s.options.sendAlertEmailToOwner = alertEmail.isOn }
-        if let timeout { s.options.timeoutMailboxConnection = timeout.isOn }
-        if let timeoutMilliseconds { s.options.timeoutMailboxConnectionAfterMilliseconds = timeoutMilliseconds }
-        if let autoDiscover { s.options.useAutoDiscover = autoDiscover.isOn }
-        if let location { s.serverLocation = location }
-        return s
     }
-}
-
-/// A slug for ids derived from names: lowercase letters, digits and hyphens.
-func slug(_ text: String) -> String {
-    let lowered = text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-    return String(lowered).split(separator: "-").joined(separator: "-")
 }
 
 struct ProfileCommand: ParsableCommand {
@@ -107,7 +86,7 @@ struct ProfileCommand: ParsableCommand {
             let actor = try who.resolvedActor()
             try perform(store, who) { names in
                 let env = try who.environment(in: names)
-                let profileID = ProfileID(id ?? slug(name))
+                let profileID = ProfileID(id ?? ProfileChange.slug(name))
                 guard case .user(let upn) = actor else { throw ValidationError("a person creates profiles; --as system is not allowed") }
                 let base = ProfileSettings(name: name, serverType: .exchangeOnline, authentication: .serverToServer, owner: upn)
                 return .createProfile(profileID, env, try fields.apply(to: base, id: profileID), setAsDefault: makeDefault)

@@ -44,6 +44,7 @@ enum OpenAPIDocument {
         switch field.kind {
         case .string: schema = ["type": "string", "minLength": 1]
         case .boolean: schema = boolean
+        case .integer: schema = ["type": "integer", "minimum": Int(Int32.min), "maximum": Int(Int32.max)]
         case .strings: schema = ["type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1]]
         case .instant: schema = ["type": "string", "format": "date-time"]
         case .choice(let words): schema = ["type": "string", "enum": words]

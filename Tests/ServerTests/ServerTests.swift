@@ -421,6 +421,41 @@ struct ServerTests {
         #expect(settings == expected)
     }
 
+    @Test("profile.create and profile.update over HTTP: the caller owns the profile, a secret is recorded as a marker only, field problems are 400")
+    func profiles() async throws {
+        let fixture = try ServerFixture()
+        let sam = try fixture.token(for: C.sam, .admin)
+        let app = Application(router: try await fixture.server().router(), logger: quiet)
+        let secret = "s3cret-never-recorded"
+        try await app.test(.router) { client in
+            let create = json(#"{"name": "Contoso OAuth", "authentication": "oauth", "tenantId": "t-1", "applicationId": "a-1", "clientSecret": "\#(secret)", "maxConnections": 20}"#)
+            try await client.execute(uri: "/api/commands/profile.create", method: .post, headers: bearer(sam), body: create) { response in
+                #expect(response.status == .created)
+                #expect(!String(buffer: response.body).contains(secret))
+            }
+            try await client.execute(uri: "/api/commands/profile.update", method: .post, headers: bearer(sam),
+                                     body: json(#"{"profile": "contoso-oauth", "authentication": "s2s", "userName": "x"}"#)) { response in
+                #expect(response.status == .badRequest)
+                let decoded = try decode(Problem.self, response)
+                #expect(decoded.detail == "userName and password apply only to authentication profile-credentials")
+            }
+            try await client.execute(uri: "/api/commands/profile.update", method: .post, headers: bearer(sam),
+                                     body: json(#"{"profile": "contoso-oauth", "name": "Contoso cross-tenant", "maxConnections": 1.5}"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        let profile = try #require(fixture.ledger.decisionState().profiles["contoso-oauth"])
+        #expect(profile.settings.name == "Contoso OAuth" && profile.settings.owner == C.sam && profile.settings.options.maxConcurrentConnections == 20)
+        guard case .oauthCrossTenant("t-1", "a-1", let marker) = profile.settings.authentication else {
+            Issue.record("expected OAuth settings, found \(profile.settings.authentication)")
+            return
+        }
+        #expect(marker.hasPrefix("set-") && marker != secret)
+        var text = ""
+        try fixture.ledger.forEachEvent { text += $0.data + $0.metadata }
+        #expect(!text.contains(secret))
+    }
+
     @Test("The OpenAPI document is JSON and describes every command route and query")
     func openAPI() async throws {
         let fixture = try ServerFixture()
