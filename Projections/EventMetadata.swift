@@ -74,6 +74,41 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         try DomainEvent.makeDecoder().decode(EventMetadata.self, from: Data(text.utf8))
     }
 
+    /// Decodes metadata for the projections, which never read the command's
+    /// arguments: `arguments` is left `nil` instead of decoding the whole
+    /// command (the costliest part of a rebuild's metadata).
+    public static func decodeForProjections(_ text: String) throws -> EventMetadata {
+        try projectionDecoder.decode(EventMetadata.self, from: Data(text.utf8))
+    }
+
+    private static let skipArguments = CodingUserInfoKey(rawValue: "syncledger.skipArguments")!
+    private static let projectionDecoder: JSONDecoder = {
+        let decoder = DomainEvent.makeDecoder()
+        decoder.userInfo[skipArguments] = true
+        return decoder
+    }()
+
+    private enum CodingKeys: String, CodingKey {
+        case actor, roles, command, arguments, commandID, correlationID, causationID, source, decidedAt, osUser, host, signature, credential
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actor = try c.decode(String.self, forKey: .actor)
+        roles = try c.decode([String].self, forKey: .roles)
+        command = try c.decode(String.self, forKey: .command)
+        arguments = decoder.userInfo[Self.skipArguments] as? Bool == true ? nil : try c.decodeIfPresent(Command.self, forKey: .arguments)
+        commandID = try c.decode(UUID.self, forKey: .commandID)
+        correlationID = try c.decode(UUID.self, forKey: .correlationID)
+        causationID = try c.decodeIfPresent(UUID.self, forKey: .causationID)
+        source = try c.decode(CommandSource.self, forKey: .source)
+        decidedAt = try c.decode(Date.self, forKey: .decidedAt)
+        osUser = try c.decodeIfPresent(String.self, forKey: .osUser)
+        host = try c.decodeIfPresent(String.self, forKey: .host)
+        signature = try c.decodeIfPresent(CommandSignatureRecord.self, forKey: .signature)
+        credential = try c.decodeIfPresent(String.self, forKey: .credential)
+    }
+
     /// The stable JSON text of this metadata; pass the command's encoder
     /// (``DomainEvent/makeEncoder()``) to reuse it.
     public func encoded(using encoder: JSONEncoder = DomainEvent.makeEncoder()) throws -> String {

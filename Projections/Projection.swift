@@ -21,11 +21,12 @@ public struct ProjectedEvent: Sendable {
     public init(_ recorded: RecordedEvent, withMetadata: Bool = false) throws {
         self.recorded = recorded
         self.event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: Data(recorded.data.utf8))
-        self.knownMetadata = withMetadata ? try EventMetadata.decode(recorded.metadata) : nil
+        self.knownMetadata = withMetadata ? try EventMetadata.decodeForProjections(recorded.metadata) : nil
     }
 
-    /// The event's metadata (decoded now unless already known).
-    public func metadata() throws -> EventMetadata { try knownMetadata ?? EventMetadata.decode(recorded.metadata) }
+    /// The event's metadata (decoded now unless already known), without the
+    /// command's arguments, which no projection reads.
+    public func metadata() throws -> EventMetadata { try knownMetadata ?? EventMetadata.decodeForProjections(recorded.metadata) }
 
     /// The event's position as an integer.
     public var position: Int64 { recorded.position.rawValue }
