@@ -6,6 +6,7 @@ import SyncLedger
 /// SyncLedger's exit codes, in one place.
 enum ExitStatus {
     static let usage: Int32 = 64          // EX_USAGE: unparseable input
+    static let unavailable: Int32 = 69    // EX_UNAVAILABLE: `serve` could not listen on its address
     static let unknownObject: Int32 = 65  // EX_DATAERR: no such mailbox, profile, user…
     static let noSpace: Int32 = 73        // EX_CANTCREAT: the disk is full; nothing recorded
     static let cannotOpen: Int32 = 74     // EX_IOERR: not a ledger, cannot open

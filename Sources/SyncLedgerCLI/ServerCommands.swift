@@ -173,7 +173,12 @@ struct ServeCommand: ParsableCommand {
         finished.wait()
         if let error = failure.error {
             if let error = error as? SyncLedgerError { try reportingFailure(json: false) { throw error } }
-            throw ValidationError("the server stopped: \(error)")
+            if let error = error as? LedgerServer.StartError {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.unavailable)
+            }
+            FileHandle.standardError.write(Data("error: the server stopped: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.cannotOpen)
         }
     }
 

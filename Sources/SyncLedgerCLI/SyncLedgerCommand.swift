@@ -16,7 +16,7 @@ struct SyncLedgerCommand: ParsableCommand {
             ahead of the system clock). recorded_at always comes from the system clock.
 
             Exit codes:
-              0 done            64 usage               65 unknown object
+              0 done            64 usage               65 unknown object      69 serve cannot listen
               73 disk full, nothing recorded           74 cannot open / not a ledger
               75 ledger busy past --lock-wait, nothing recorded (retry: same --command-id)
               76 verify found tampering                77 permission refused (audited)

@@ -87,18 +87,39 @@ public struct LedgerServer: Sendable {
         return router
     }
 
+    /// Why the server did not serve.
+    public enum StartError: Error, CustomStringConvertible {
+        /// The socket could not be bound (the address is in use, or not this host's).
+        case cannotListen(address: String, reason: String)
+        public var description: String {
+            switch self { case .cannotListen(let address, let reason): "cannot listen on \(address): \(reason)" }
+        }
+    }
+
     /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.
     /// `onRunning` is called with the port once the socket listens.
+    ///
+    /// - Throws: ``StartError/cannotListen(address:reason:)`` when the socket
+    ///   cannot be bound.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         var logger = Logger(label: "syncledger")
         logger.logLevel = configuration.logLevel
+        let started = Flag()
         let app = Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "syncledger"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in
+                started.signal()
+                await onRunning(channel.localAddress?.port ?? configuration.port)
+            },
             logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        try? await pool.shutdownGracefully()
+        defer { Task { [pool] in try? await pool.shutdownGracefully() } }
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch where !started.happened {
+            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            throw StartError.cannotListen(address: "\(configuration.host):\(configuration.port)", reason: reason)
+        }
     }
 
     /// A log level by its name (`info`, `warning`, …), for `serve --log-level`.
@@ -120,4 +141,12 @@ public struct LedgerContext: AuthRequestContext, RequestContext {
         coreContext = .init(source: source)
         identity = nil
     }
+}
+
+/// Whether something happened, set from one task and read from another.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func signal() { lock.lock(); value = true; lock.unlock() }
+    var happened: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }

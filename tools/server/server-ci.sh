@@ -35,6 +35,12 @@ AUDITOR=$(sed -n 's/^  auditor token for [^:]*: //p' "$WORK/serve.out")
 URL="http://127.0.0.1:$PORT"
 [ -n "$DB" ] && [ -n "$ADMIN" ] && [ -n "$AUDITOR" ] || { cat "$WORK/serve.out"; echo "FAILED: serve --demo printed no ledger or tokens"; exit 1; }
 echo "ok: serve --demo started on $URL with a ledger and two tokens"
+status=0; "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" > /dev/null 2> "$WORK/second.err" || status=$?
+[ "$status" -eq 69 ] && grep -q "^error: cannot listen on 127.0.0.1:$PORT: " "$WORK/second.err" \
+    || { cat "$WORK/second.err"; echo "FAILED: a second server on the same port must exit 69 saying why (got $status)"; exit 1; }
+status=0; "$BIN" serve --db "$WORK/missing.sqlite" --listen 127.0.0.1:0 > /dev/null 2>&1 || status=$?
+[ "$status" -eq 74 ] || { echo "FAILED: serving a missing ledger must exit 74 (got $status)"; exit 1; }
+echo "ok: a taken port exits 69 and a missing ledger 74, each saying why"
 
 # The browser first, on the demo ledger as the walkthrough left it.
 "$PY" "$HERE/browser_test.py" --url "$URL/" --token "$AUDITOR" --db "$DB" --binary "$BIN" --screenshots "$SHOTS"
