@@ -487,7 +487,7 @@ struct ServerTests {
             for line in text.split(separator: "\n") where line.hasPrefix("import ") { imports.insert(String(line.dropFirst(7))) }
         }
         #expect(imports == ["Foundation", "HTTPTypes", "Hummingbird", "HummingbirdAuth", "JWTKit", "Logging", "NIOCore", "NIOPosix",
-                            "ServerSideSync", "SyncLedger"])
+                            "ServerSideSync", "ServiceLifecycle", "SyncLedger"])
     }
 }
 

@@ -53,12 +53,28 @@ echo "ok: a taken port exits 69 and a missing ledger 74, each saying why"
     || { tail -40 "$WORK/serve.err"; echo "FAILED: schemathesis"; exit 1; }
 echo "ok: schemathesis found the API as documented, with no server error"
 
+# A client listening to the live tail must not hold the shutdown up.
+"$PY" -c '
+import sys, urllib.request
+request = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+with urllib.request.urlopen(request) as stream:
+    for line in stream:
+        pass
+' "$URL/api/log/events?from=1" "$AUDITOR" > /dev/null 2>&1 &
+LISTENER=$!
+sleep 1
 kill -TERM "$SERVER_PID"
+for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -9 "$SERVER_PID"; kill "$LISTENER" 2>/dev/null || true
+    echo "FAILED: SIGTERM did not stop the server within 15 s (an open live tail held it up)"; exit 1
+fi
 status=0
 wait "$SERVER_PID" || status=$?
 SERVER_PID=
+wait "$LISTENER" 2>/dev/null || true
 [ "$status" -eq 0 ] || { tail -20 "$WORK/serve.err"; echo "FAILED: SIGTERM ended the server with status $status"; exit 1; }
-echo "ok: SIGTERM stopped the server cleanly"
+echo "ok: SIGTERM stopped the server cleanly, ending an open live tail"
 "$BIN" log verify --db "$DB" > /dev/null || { echo "FAILED: the ledger does not verify after the run"; exit 1; }
 echo "ok: the ledger verifies after the API run"
 echo "server tests passed; screenshots in $SHOTS"
