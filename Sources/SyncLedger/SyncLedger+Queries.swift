@@ -187,6 +187,10 @@ extension SyncLedger {
         return try result.get()
     }
 
+    /// The grid columns ``explain(mailbox:field:asOf:)`` can explain, as the
+    /// history table names them (`email_status`, `incoming_status`, …).
+    public static var explainableFields: [String] { MailboxStatusProjection.table.columns.map(\.name) }
+
     /// Which events gave `field` of `mailbox`'s grid row its value as of `cutoff`.
     public func explain(mailbox: String, field: String, asOf cutoff: Cutoff = .latest) throws(SyncLedgerError) -> (value: String?, steps: [FieldHistoryStep]) {
         struct Explanation: Sendable { var value: String?; var steps: [FieldHistoryStep] }

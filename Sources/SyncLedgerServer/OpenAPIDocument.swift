@@ -135,11 +135,12 @@ enum OpenAPIDocument {
             ], ok(array(object(["table": string, "key": string, "kind": ["type": "string", "enum": ["added", "changed"]], "changes": array(change)],
                                required: ["table", "key", "kind", "changes"])))),
             "/api/explain": get("The events that gave one grid field its value.", parameters: [
-                query("mailbox", "The mailbox id.", required: true), query("field", "A grid column, e.g. email_status.", required: true), asOf,
+                query("mailbox", "The mailbox id.", required: true),
+                query("field", "A grid column.", schema: ["type": "string", "enum": SyncLedger.explainableFields], required: true), asOf,
             ], ok(object(["mailbox": string, "field": string, "value": string,
                           "steps": array(object(["position": integer, "actor": string, "command": string, "eventType": string],
                                                 required: ["position", "actor", "command", "eventType"]))],
-                         required: ["mailbox", "field", "steps"]))),
+                         required: ["mailbox", "field", "steps"])), errors: ["404": problem("No such mailbox (then).")]),
             "/api/events": get("Events of the log from a position.", parameters: [
                 query("from", "The first position (default 1).", schema: ["type": "integer", "minimum": 1]),
                 query("limit", "At most this many (default 100).", schema: ["type": "integer", "minimum": 1, "maximum": 1000]),
