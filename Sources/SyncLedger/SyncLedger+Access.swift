@@ -36,12 +36,13 @@ extension SyncLedger {
     /// Issues a token for `user` by `actor`: records ``AccessTokenIssued``
     /// (holding the hash only) and returns the token's text, which exists
     /// nowhere else — show it once.
+    /// In signed mode, pass the issuer's `signingKey` as for any command.
     public func issueToken(for user: String, scope: TokenScope, expiresAt: Date?, as actor: Actor, source: CommandSource = .cli,
-                           commandID: UUID? = nil) throws(SyncLedgerError) -> (token: String, execution: Execution) {
+                           commandID: UUID? = nil, signingKey: SigningKey? = nil) throws(SyncLedgerError) -> (token: String, execution: Execution) {
         let token = Self.newAccessToken()
         let grant = AccessTokenGrant(user: UserPrincipalName(user), scope: scope,
                                      tokenHash: Self.tokenHash(token), expiresAt: expiresAt)
-        let execution = try execute(.issueAccessToken(grant), as: actor, source: source, commandID: commandID)
+        let execution = try execute(.issueAccessToken(grant), as: actor, source: source, commandID: commandID, signingKey: signingKey)
         return (token, execution)
     }
 

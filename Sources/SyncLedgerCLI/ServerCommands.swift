@@ -32,9 +32,11 @@ struct TokenCommand: ParsableCommand {
                 }
                 expiry = date
             }
+            let key = try who.signingKey()
             let ledger = try store.openForCommand()
             let (token, execution) = try reportingFailure(json: store.json) {
-                try ledger.issueToken(for: user, scope: scope, expiresAt: expiry, as: actor, source: who.source, commandID: who.commandID?.uuid)
+                try ledger.issueToken(for: user, scope: scope, expiresAt: expiry, as: actor, source: who.source, commandID: who.commandID?.uuid,
+                                      signingKey: key)
             }
             let id = String(SyncLedger.tokenHash(token).prefix(16))
             if store.json {

@@ -32,6 +32,18 @@ struct SignedModeTests {
         }
     }
 
+    @Test func inSignedModeATokenIsIssuedOnlyWithTheIssuersSignature() throws {
+        let (f, gabriela, _) = try signedWorld()
+        let unsigned = refusal { () throws(SyncLedgerError) in
+            try f.ledger.issueToken(for: C.alice.rawValue, scope: .auditor, expiresAt: nil, as: .user(C.gabriela)).execution
+        }
+        #expect(unsigned?.code == .commandNotSigned)
+        let signed = try f.ledger.issueToken(for: C.alice.rawValue, scope: .auditor, expiresAt: nil, as: .user(C.gabriela), signingKey: gabriela)
+        #expect(signed.execution.events.map(\.type) == ["AccessTokenIssued"])
+        #expect(try f.ledger.authenticate(token: signed.token) == ProvenIdentity(user: C.alice, scope: .auditor,
+                                                                                  credential: "token:\(SyncLedger.tokenHash(signed.token).prefix(16))"))
+    }
+
     @Test func whoMayEnrolWhoseKeyAndSwitchTheMode() throws {
         let world = try C.world()
         let (_, first) = key(), (_, second) = key()
