@@ -33,6 +33,10 @@ extension SyncLedger {
     /// SHA-256 of a token's text, as 64 lower-case hex digits (what the log keeps).
     public static func tokenHash(_ token: String) -> String { hexString(EventLog.Signing.digest(Data(token.utf8))) }
 
+    /// A token's id (``AccessTokenGrant/id``: the first 16 hex digits of its hash).
+    public static func tokenID(_ token: String) -> String { tokenID(hash: tokenHash(token)) }
+    static func tokenID(hash: String) -> String { String(hash.prefix(16)) }
+
     /// Issues a token for `user` by `actor`: records ``AccessTokenIssued``
     /// (holding the hash only) and returns the token's text, which exists
     /// nowhere else — show it once.
@@ -50,7 +54,7 @@ extension SyncLedger {
     /// (unknown, revoked or expired). One indexed read of the current state.
     public func authenticate(token: String, at instant: Date = Date()) throws(SyncLedgerError) -> ProvenIdentity? {
         let hash = Self.tokenHash(token)
-        let id = String(hash.prefix(16))
+        let id = Self.tokenID(hash: hash)
         let stored: AccessTokenState? = try read { db in try DecisionStateProjection.accessToken(id: id, in: db) }
         guard let stored, Self.sameDigits(stored.tokenHash, hash), stored.isValid(at: instant) else { return nil }
         return ProvenIdentity(user: stored.user, scope: stored.scope, credential: "token:\(id)")

@@ -28,6 +28,23 @@ public enum SyncLedgerError: Error, Sendable, CustomStringConvertible {
     /// SQLite or the file failed.
     case storage(String)
 
+    /// The stable name of the error that every front end shows: the refusal
+    /// code for a refusal, else `ConcurrencyConflict`, `LedgerBusy`,
+    /// `NoSpace`, `CannotOpen`, `InvalidInput`, `UnknownObject` or
+    /// `StorageFailure`.
+    public var code: String {
+        switch self {
+        case .refused(let refusal, _): refusal.code.rawValue
+        case .conflict: "ConcurrencyConflict"
+        case .busy: "LedgerBusy"
+        case .noSpace: "NoSpace"
+        case .cannotOpen: "CannotOpen"
+        case .invalidInput: "InvalidInput"
+        case .notFound: "UnknownObject"
+        case .storage: "StorageFailure"
+        }
+    }
+
     public var description: String {
         switch self {
         case .refused(let refusal, _): "refused (\(refusal.code.rawValue)): \(refusal.message)"

@@ -33,19 +33,6 @@ enum ExitStatus {
         }
     }
 
-    /// The stable code name printed with an error.
-    static func name(for error: SyncLedgerError) -> String {
-        switch error {
-        case .refused(let refusal, _): refusal.code.rawValue
-        case .conflict: "ConcurrencyConflict"
-        case .busy: "LedgerBusy"
-        case .noSpace: "NoSpace"
-        case .cannotOpen: "CannotOpen"
-        case .invalidInput: "InvalidInput"
-        case .notFound: "UnknownObject"
-        case .storage: "StorageFailure"
-        }
-    }
 }
 
 /// Runs `body`; on failure prints the message (stderr, and a JSON error on
@@ -56,7 +43,7 @@ func reportingFailure<T>(json: Bool, _ body: () throws -> T) throws -> T {
     } catch let error as SyncLedgerError {
         var message = error.description
         if case .refused(_, let denial?) = error { message += " (denial recorded at \(denial))" }
-        try fail(code: ExitStatus.name(for: error), message: message, status: ExitStatus.code(for: error), json: json)
+        try fail(code: error.code, message: message, status: ExitStatus.code(for: error), json: json)
     }
 }
 

@@ -38,7 +38,7 @@ struct TokenCommand: ParsableCommand {
                 try ledger.issueToken(for: user, scope: scope, expiresAt: expiry, as: actor, source: who.source, commandID: who.commandID?.uuid,
                                       signingKey: key)
             }
-            let id = String(SyncLedger.tokenHash(token).prefix(16))
+            let id = SyncLedger.tokenID(token)
             if store.json {
                 Output.printJSON(["token": AnyEncodable(token), "id": AnyEncodable(id), "user": AnyEncodable(user.lowercased()),
                                   "scope": AnyEncodable(scope.rawValue), "expiresAt": AnyEncodable(expiry.map(Timestamp.format)),

@@ -12,8 +12,9 @@ public struct Problem: Error, Sendable, Encodable {
     public var title: String
     public var status: Int
     public var detail: String
-    /// SyncLedger's code: a refusal code (`ApproverRoleCombinationNotAllowed`), or one of
-    /// `Unauthorized`, `InvalidInput`, `UnknownObject`, `Conflict`, `LedgerBusy`, `NoSpace`, `StorageFailure`, `NotFound`.
+    /// SyncLedger's code, as the CLI prints it (``SyncLedgerError/code``): a refusal code
+    /// (`ApproverRoleCombinationNotAllowed`), `InvalidInput`, `UnknownObject`, `ConcurrencyConflict`, `LedgerBusy`,
+    /// `NoSpace`, `CannotOpen`, `StorageFailure`; or the server's own `Unauthorized` and `NotFound` (no such route).
     public var code: String
     /// For a refusal: the position of the audited denial it recorded.
     public var denialPosition: Int64?
@@ -41,12 +42,12 @@ public struct Problem: Error, Sendable, Encodable {
             case .rule: .conflict
             }
             self.init(status: status, code: refusal.code.rawValue, detail: refusal.message, denialPosition: denial?.rawValue)
-        case .conflict: self.init(status: .conflict, code: "Conflict", detail: error.description)
-        case .notFound(let message): self.init(status: .notFound, code: "UnknownObject", detail: message)
-        case .invalidInput(let message): self.init(status: .badRequest, code: "InvalidInput", detail: message)
-        case .busy(let message): self.init(status: .serviceUnavailable, code: "LedgerBusy", detail: message)
-        case .noSpace(let message): self.init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "NoSpace", detail: message)
-        case .cannotOpen, .storage: self.init(status: .internalServerError, code: "StorageFailure", detail: error.description)
+        case .conflict: self.init(status: .conflict, code: error.code, detail: error.description)
+        case .notFound(let message): self.init(status: .notFound, code: error.code, detail: message)
+        case .invalidInput(let message): self.init(status: .badRequest, code: error.code, detail: message)
+        case .busy(let message): self.init(status: .serviceUnavailable, code: error.code, detail: message)
+        case .noSpace(let message): self.init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: error.code, detail: message)
+        case .cannotOpen, .storage: self.init(status: .internalServerError, code: error.code, detail: error.description)
         }
     }
 
@@ -88,11 +89,4 @@ enum JSONBody {
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
-}
-
-/// A type-erased encodable value, for small ad-hoc documents.
-struct AnyJSON: Encodable, Sendable {
-    let encodeBody: @Sendable (any Encoder) throws -> Void
-    init<T: Encodable & Sendable>(_ value: T) { encodeBody = { try value.encode(to: $0) } }
-    func encode(to encoder: any Encoder) throws { try encodeBody(encoder) }
 }

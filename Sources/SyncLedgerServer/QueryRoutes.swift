@@ -153,7 +153,8 @@ struct Query {
 
     init(_ request: Request) {
         var values: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value).removingPercentEncoding ?? String(value) }
+        // Hummingbird has already percent-decoded the values; decoding again would corrupt a literal `%`.
+        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
         parameters = values
     }
 

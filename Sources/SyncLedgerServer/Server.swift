@@ -76,7 +76,7 @@ public struct LedgerServer: Sendable {
         router.get("/") { _, _ in Self.html(WebPage.html) }
         router.get("/healthz") { _, _ in
             let head = try await self.blocking { try self.ledger.head() }
-            return try JSONBody.response(["status": AnyJSON("ok"), "head": AnyJSON(head.position.rawValue)])
+            return try JSONBody.response(Health(status: "ok", head: head.position.rawValue))
         }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -131,6 +131,12 @@ public struct LedgerServer: Sendable {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                  body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+}
+
+/// What `/healthz` answers.
+struct Health: Encodable, Sendable {
+    var status: String
+    var head: Int64
 }
 
 /// The request context: Hummingbird's, plus the identity the credential proved.
