@@ -6,6 +6,8 @@
 # Used by .ci/run; needs python3 with venv, chromium and chromium-driver.
 #
 #   tools/server/server-ci.sh [BINARY] [SCREENSHOT_DIR]
+#
+# SCHEMATHESIS_SEED=N replays one schemathesis run (it prints its seed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=$(realpath "${1:-.build/debug/syncledger}")
@@ -18,7 +20,7 @@ trap cleanup EXIT
 unset SYNCLEDGER_NOW SYNCLEDGER_DB SYNCLEDGER_ACTOR SYNCLEDGER_KEY
 
 python3 -m venv "$WORK/venv"
-"$WORK/venv/bin/pip" install --quiet selenium schemathesis
+"$WORK/venv/bin/pip" install --quiet -r "$HERE/requirements.txt"
 PY="$WORK/venv/bin/python"
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -46,10 +48,10 @@ echo "ok: a taken port exits 69 and a missing ledger 74, each saying why"
 "$PY" "$HERE/browser_test.py" --url "$URL/" --token "$AUDITOR" --db "$DB" --binary "$BIN" --screenshots "$SHOTS"
 
 # Property-based API tests with the admin token (they run commands too).
-(cd "$WORK" && "$WORK/venv/bin/schemathesis" run "$URL/openapi.json" \
+(cd "$WORK" && "$PY" "$HERE/schemathesis_run.py" run "$URL/openapi.json" \
     --header "Authorization: Bearer $ADMIN" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --max-examples 25 --workers 2 --no-color --suppress-health-check all) \
+    --max-examples 25 --workers 2 ${SCHEMATHESIS_SEED:+--seed $SCHEMATHESIS_SEED} --no-color --suppress-health-check all) \
     || { tail -40 "$WORK/serve.err"; echo "FAILED: schemathesis"; exit 1; }
 echo "ok: schemathesis found the API as documented, with no server error"
 
