@@ -184,10 +184,30 @@ extension EventLog {
     /// starts; events appended meanwhile beyond it are not visited.
     public func forEachEvent(from start: Position = 1, through end: Position? = nil, pageSize: Int = EventLog.defaultPageSize,
                              _ body: (RecordedEvent) throws -> Void) throws {
+        try walk(from: start, through: try end ?? head().position, pageSize: pageSize, read: { try self.read($0) }, body)
+    }
+
+    /// Like ``forEachEvent(from:through:pageSize:_:)``, on a read-only
+    /// connection opened for this walk alone, without the memory map of the
+    /// shared readers: a walk over the whole log (a rebuild) then neither
+    /// leaves the file's pages mapped into this process nor occupies a reader
+    /// that queries need meanwhile.
+    public func scanEvents(from start: Position = 1, through end: Position? = nil, pageSize: Int = EventLog.defaultPageSize,
+                           _ body: (RecordedEvent) throws -> Void) throws {
         let last = try end ?? head().position
+        let db = try Connection(path: path, mode: .readOnly, busyTimeout: options.busyTimeout)
+        defer { db.close() }
+        try db.execute("PRAGMA query_only = ON")
+        try walk(from: start, through: last, pageSize: pageSize, read: { page in try db.readTransaction { try page(db) } }, body)
+    }
+
+    private func walk(from start: Position, through last: Position, pageSize: Int,
+                      read: ((Connection) throws -> [RecordedEvent]) throws -> [RecordedEvent],
+                      _ body: (RecordedEvent) throws -> Void) throws {
         var cursor = Position(max(0, start.rawValue - 1))
         while cursor < last {
-            let page = try read { try $0.page(after: cursor, through: last, limit: pageSize) }
+            let after = cursor
+            let page = try read { try $0.page(after: after, through: last, limit: pageSize) }
             guard let tail = page.last else { return }
             for event in page { try body(event) }
             cursor = tail.position

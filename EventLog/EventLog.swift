@@ -281,6 +281,24 @@ public final class EventLog: Sendable {
         // Every append runs in a savepoint (and a group-committed request in another): their journals
         // hold the pages each one touches, and kept in memory they cost a copy instead of a file write.
         try db.execute("PRAGMA temp_store = MEMORY")
+        // After a checkpoint the WAL is reused from its start but keeps its size; a
+        // large transaction (a rebuild in one piece, a big import) would leave a
+        // file of gigabytes behind. Cut it back to this size when it is reset.
+        try db.execute("PRAGMA journal_size_limit = \(walSizeLimit)")
+    }
+
+    /// The size the WAL file is cut back to after a checkpoint resets it: 64 MiB.
+    public static let walSizeLimit = 64 << 20
+
+    /// Copies as much of the WAL into the main file as no reader still needs,
+    /// without waiting for a lock (a passive checkpoint, on the writer).
+    ///
+    /// - Returns: Whether the whole WAL was copied (then the next write starts
+    ///   it over, and cuts the file back to ``walSizeLimit``).
+    @discardableResult
+    public func checkpointWAL() -> Bool {
+        guard !options.readOnly else { return false }
+        return writer.withLock { db in db.checkpointPassively() }
     }
 
     /// The `synchronous` setting in force on the writer (2 = FULL, 1 = NORMAL).

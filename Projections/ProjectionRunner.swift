@@ -152,11 +152,7 @@ public struct ProjectionRunner: Sendable {
     public func rebuild(_ names: Set<String>? = nil, in db: Connection, through head: Position, events: EventSource,
                         progress: ((Position, Position) -> Void)? = nil) throws -> Int64 {
         try prepare(db)
-        var wanted = names ?? Set(projections.map(\.name))
-        for projection in projections where wanted.contains(projection.name) {
-            for dependency in projection.dependencies where try isStale(dependency, in: db) { wanted.insert(dependency) }
-        }
-        let targets = projections.filter { wanted.contains($0.name) }
+        let targets = try rebuildTargets(names, in: db)
         for projection in targets {
             projection.reset()
             try projection.dropTables(in: db)
@@ -165,6 +161,19 @@ public struct ProjectionRunner: Sendable {
         let count = try fold(targets, in: db, after: .origin, through: head, events: events, progress: progress)
         for projection in targets { try setCheckpoint(projection, position: head.rawValue, in: db) }
         return count
+    }
+
+    /// The projections a rebuild of `names` (every projection when `nil`)
+    /// replaces on `db`: those named, and the dependencies of those that are
+    /// stale there (or all their dependencies when the runner's tables are
+    /// missing). Only reads.
+    public func rebuildTargets(_ names: Set<String>?, in db: Connection) throws -> [any Projection] {
+        var wanted = names ?? Set(projections.map(\.name))
+        let prepared = try Self.migrator.appliedIdentifiers(in: db) == Self.migrator.identifiers
+        for projection in projections where wanted.contains(projection.name) {
+            for dependency in projection.dependencies where try !prepared || isStale(dependency, in: db) { wanted.insert(dependency) }
+        }
+        return projections.filter { wanted.contains($0.name) }
     }
 
     /// Applies the events after `start` through `end` to `targets`, in
@@ -196,7 +205,8 @@ public struct ProjectionRunner: Sendable {
     /// The names that must be rebuilt before use: tables missing, or stored
     /// by another schema version (or never built).
     public func stale(in db: Connection) throws -> Set<String> {
-        Set(try projections.map(\.name).filter { try isStale($0, in: db) })
+        guard try Self.migrator.appliedIdentifiers(in: db) == Self.migrator.identifiers else { return Set(projections.map(\.name)) }
+        return Set(try projections.map(\.name).filter { try isStale($0, in: db) })
     }
 
     /// Whether ``catchUp(in:through:events:progress:)`` has anything to do on

@@ -215,11 +215,24 @@ extension SyncLedger {
     /// The names of the projections.
     public var projectionNames: [String] { runner.projections.map(\.name) }
 
-    /// Rebuilds projections (all when `names` is nil; a projection whose
-    /// dependencies are stale brings them along) from position 1 in one
-    /// transaction; readers see the old tables until it commits.
+    /// Rebuilds projections from position 1: all when `names` is nil, and
+    /// with them any dependency that is stale.
+    ///
+    /// No transaction of the rebuild is large, and commands and queries go on
+    /// meanwhile (``ShadowRebuild``): the log is folded into a temporary
+    /// scratch file, read a page per short read transaction; the rows are
+    /// copied into new tables beside the old ones, `copyChunk` rows per write
+    /// transaction; then one write transaction swaps the tables and applies
+    /// the events committed in the meantime. Readers see the old tables until
+    /// the swap commits. A failure leaves the old tables as they were. The
+    /// scratch file goes where SQLite puts temporary files (`SQLITE_TMPDIR`,
+    /// else `TMPDIR`, else `/var/tmp` or `/tmp`) and needs about the
+    /// projections' size. Rebuilds in this process run one at a time.
+    ///
+    /// - Returns: The events folded (the log as it was when the rebuild began).
     @discardableResult
-    public func rebuild(_ names: Set<String>? = nil, progress: ((Position, Position) -> Void)? = nil) throws(SyncLedgerError) -> Int64 {
+    public func rebuild(_ names: Set<String>? = nil, copyChunk: Int = ShadowRebuild.defaultCopyChunk,
+                        progress: ((Position, Position) -> Void)? = nil) throws(SyncLedgerError) -> Int64 {
         guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
         if let names {
             let known = Set(projectionNames)
@@ -227,14 +240,38 @@ extension SyncLedger {
                 throw .invalidInput("no projection named \(unknown); known: \(known.sorted().joined(separator: ", "))")
             }
         }
+        guard copyChunk > 0 else { throw .invalidInput("copyChunk must be at least 1 (got \(copyChunk))") }
         do {
-            return try log.withWriteTransaction { tx in
-                try self.runner.rebuild(names, in: tx.connection, through: try tx.head().position, events: tx.events, progress: progress)
-            }
+            return try rebuilding.withLock { _ in try rebuildBounded(names, copyChunk: copyChunk, progress: progress) }
         } catch {
             runner.reset()
             throw SyncLedgerError.wrap(error)
         }
+    }
+
+    private func rebuildBounded(_ names: Set<String>?, copyChunk: Int, progress: ((Position, Position) -> Void)?) throws -> Int64 {
+        let (head, targets) = try log.withReadTransaction { db in
+            (try db.headPosition(), try self.runner.rebuildTargets(names, in: db).map(\.name))
+        }
+        let shadow = try ShadowRebuild(targets: runner.projections.filter { targets.contains($0.name) })
+        let count = try shadow.fold(through: head, events: { after, through, body in
+            try self.log.scanEvents(from: after.next, through: through, body)
+        }, progress: progress)
+        do {
+            try log.withWriteTransaction { tx in
+                try self.runner.prepare(tx.connection)
+                try shadow.createShadows(in: tx.connection)
+            }
+            while !(try log.withWriteTransaction { tx in try shadow.copy(into: tx.connection, rows: copyChunk) }) {}
+            try log.withWriteTransaction { tx in
+                try shadow.swap(in: tx.connection, runner: self.runner, through: try tx.head().position, events: tx.events)
+            }
+        } catch {
+            try? log.withWriteTransaction { tx in try shadow.dropShadows(in: tx.connection) }
+            throw error
+        }
+        log.checkpointWAL()
+        return count
     }
 
     /// Walks the hash chain, reading only. It never decodes events, so it

@@ -3,6 +3,7 @@ import SQLite
 import Foundation
 import Projections
 import ServerSideSync
+import Synchronization
 
 /// The application: executes admin commands against the log and answers the
 /// auditors' questions from the projections. Front ends (the CLI, a server)
@@ -31,7 +32,7 @@ import ServerSideSync
 /// - ``execute(as:source:commandID:correlationID:causationID:at:_:)``
 /// - ``mailboxStatus(asOf:environment:)``, ``alerts(asOf:wall:)``, ``audit(asOf:filter:)``
 /// - ``diff(from:to:)``, ``explain(mailbox:field:asOf:)``
-/// - ``rebuild(_:progress:)``, ``verify(from:expectingHead:progress:)``, ``verifyProjections(progress:)``
+/// - ``rebuild(_:copyChunk:progress:)``, ``verify(from:expectingHead:progress:)``, ``verifyProjections(progress:)``
 public final class SyncLedger: Sendable {
     /// How a ledger is opened.
     public struct Options: Sendable {
@@ -89,6 +90,8 @@ public final class SyncLedger: Sendable {
     let log: EventLog
     let runner: ProjectionRunner
     let options: Options
+    /// Held while a rebuild runs: one at a time per ledger.
+    let rebuilding = Mutex(())
 
     init(log: EventLog, runner: ProjectionRunner, options: Options) {
         self.log = log
@@ -106,8 +109,14 @@ public final class SyncLedger: Sendable {
         let ledger = SyncLedger(log: log, runner: ProjectionRunner(), options: options)
         guard !options.readOnly else { return ledger }
         do {
-            let behind = try log.withReadTransaction { db in try ledger.runner.needsCatchUp(in: db, head: try db.headPosition()) }
+            let (behind, stale, head) = try log.withReadTransaction { db in
+                let head = try db.headPosition()
+                guard try ledger.runner.needsCatchUp(in: db, head: head) else { return (false, Set<String>(), head) }
+                return (true, try ledger.runner.stale(in: db), head)
+            }
             if behind {
+                // Outdated or missing read models of a non-empty log are rebuilt in bounded steps.
+                if head > .origin && !stale.isEmpty { try ledger.rebuild(stale, progress: options.progress) }
                 try log.withWriteTransaction { tx in
                     try ledger.runner.catchUp(in: tx.connection, through: try tx.head().position, events: tx.events,
                                               progress: options.progress)

@@ -191,7 +191,14 @@ struct ProjectionsCommand: ParsableCommand {
     }
 
     struct Rebuild: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drop and replay projections from position 1 (all, or --name).")
+        static let configuration = CommandConfiguration(abstract: "Rebuild projections from position 1 (all, or --name).",
+            discussion: """
+            Folds the log into a temporary scratch file, copies the result into new tables beside the old ones \
+            10,000 rows per transaction, then swaps them in one short transaction that also applies the commands \
+            committed meanwhile. Commands and queries go on throughout; queries see the old tables until the swap. \
+            The scratch file needs about the read models' size where SQLite keeps temporary files \
+            (SQLITE_TMPDIR, else TMPDIR, else /var/tmp).
+            """)
         @OptionGroup var store: StoreOptions
         @Option(help: "Only this projection (repeatable).") var name: [String] = []
         func run() throws {
