@@ -160,7 +160,7 @@ public final class DecisionStateProjection: Projection {
             let parts = key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
             return state.environments[EnvironmentID(parts[0])]?.members.contains(UserPrincipalName(parts[1])) == true ? .text("true") : .null
         case "profile": return try state.profiles[ProfileID(key)].map(json) ?? .null
-        case "mailbox": return try state.mailboxes[MailboxID(key)].map(json) ?? .null
+        case "mailbox": return state.mailboxes[MailboxID(key)].map { .text($0.decisionStateJSON) } ?? .null
         case "exchange-mailbox": return try state.exchange.mailboxes[EmailAddress(key)].map { try json($0) } ?? .null
         case "exchange-outages": return try json(state.exchange.outages)
         case "checkpoint-keys": return state.checkpointKeys.isEmpty ? .null : try json(state.checkpointKeys)

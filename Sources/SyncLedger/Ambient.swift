@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import ServerSideSync
 import Synchronization
 
 /// Everything non-deterministic the application reads: the clock and new
@@ -62,7 +63,7 @@ public final class ManualAmbient: Sendable {
 extension Date {
     /// This instant truncated to whole milliseconds, the precision events keep.
     public var truncatedToMilliseconds: Date {
-        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        Date(timeIntervalSince1970: Double(Timestamp.milliseconds(self)) / 1000)
     }
 }
 

@@ -2,70 +2,15 @@ import Foundation
 import ServerSideSync
 import SyncLedger
 
-/// Writes the JSON of the grid's hot responses by hand: the same bytes as the
-/// facade's `JSONEncoder` (sorted keys, absent optionals left out, slashes
-/// unescaped; a test compares the two), at a fraction of the cost. A page of
-/// the grid spent most of its time in `JSONEncoder`.
-struct JSONBytes {
-    var bytes: [UInt8] = []
-
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
-
-    mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    /// A JSON string: `"`, `\` and controls escaped as `JSONEncoder` does
-    /// (`\b \f \n \r \t`, else `\u00XX`); everything else as UTF-8.
-    mutating func string(_ text: String) {
-        bytes.append(0x22)
-        var text = text
-        text.withUTF8 { utf8 in
-            // Nearly every value needs no escape: copy it whole.
-            guard utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case 0x22: bytes.append(0x5C); bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-                case 0x08: bytes.append(0x5C); bytes.append(0x62)
-                case 0x0C: bytes.append(0x5C); bytes.append(0x66)
-                case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-                case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-                case 0x09: bytes.append(0x5C); bytes.append(0x74)
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                default: bytes.append(byte)
-                }
-            }
-        }
-        bytes.append(0x22)
-    }
-
-    mutating func integer(_ value: some BinaryInteger) { bytes.append(contentsOf: String(value).utf8) }
-    mutating func bool(_ value: Bool) { if value { raw("true") } else { raw("false") } }
-}
-
-/// One member of an object being written; members must come in sorted order.
-private struct Members {
-    var first = true
-    mutating func key(_ name: StaticString, into out: inout JSONBytes) {
-        if !first { out.bytes.append(0x2C) }
-        first = false
-        out.bytes.append(0x22)
-        out.raw(name)
-        out.bytes.append(0x22)
-        out.bytes.append(0x3A)
-    }
-}
+// The grid's hot responses are written by hand with the domain's `JSONBytes`:
+// the same bytes as the facade's `JSONEncoder` (a test compares the two), at a
+// fraction of the cost. A page of the grid spent most of its time in
+// `JSONEncoder`.
 
 extension MailboxStatusRow {
     /// The row's JSON, keys in sorted order (as `JSONEncoder` with `.sortedKeys`).
     func write(into out: inout JSONBytes) {
-        var m = Members()
+        var m = JSONMembers()
         out.bytes.append(0x7B)
         if let v = actError { m.key("actError", into: &out); out.string(v) }
         m.key("actMethod", into: &out); out.string(actMethod)
@@ -101,7 +46,7 @@ extension GridPage {
     /// The page's JSON, as `JSONEncoder` would write it.
     var json: [UInt8] {
         var out = JSONBytes(capacity: 256 + rows.count * 900)
-        var m = Members()
+        var m = JSONMembers()
         out.bytes.append(0x7B)
         m.key("limit", into: &out); out.integer(limit)
         if let nextAfter { m.key("nextAfter", into: &out); out.string(nextAfter) }
@@ -127,14 +72,14 @@ extension ExecutionDocument {
     /// and encoded again.
     static func json(_ execution: SyncLedger.Execution) -> [UInt8] {
         var out = JSONBytes(capacity: 512 + execution.events.reduce(0) { $0 + $1.data.utf8.count + $1.metadata.utf8.count + 400 })
-        var m = Members()
+        var m = JSONMembers()
         out.bytes.append(0x7B)
         m.key("commandId", into: &out); out.string(execution.commandID.uuidString.lowercased())
         m.key("events", into: &out)
         out.bytes.append(0x5B)
         for (index, event) in execution.events.enumerated() {
             if index > 0 { out.bytes.append(0x2C) }
-            var e = Members()
+            var e = JSONMembers()
             out.bytes.append(0x7B)
             e.key("data", into: &out); out.bytes.append(contentsOf: event.data.utf8)
             e.key("hash", into: &out); out.string(hexString(event.hash))

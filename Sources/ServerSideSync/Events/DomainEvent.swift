@@ -296,9 +296,21 @@ extension DomainEvent {
 /// to milliseconds before deciding, so an event decoded from the log equals the
 /// event that was decided.
 public enum Timestamp {
+    /// Whole milliseconds since 1970, rounded down. A date made of whole
+    /// milliseconds (`ms / 1000`, as ``parse(_:)`` and the clock's truncation
+    /// make it) may lie a hair below its millisecond in binary: 0.5 % of
+    /// them do, such as 2038-03-26T00:54:41.219Z. Within a microsecond of a
+    /// millisecond counts as that millisecond, so `format(parse(text))` is
+    /// `text`.
+    public static func milliseconds(_ date: Date) -> Int64 {
+        let scaled = date.timeIntervalSince1970 * 1000
+        let nearest = scaled.rounded()
+        return Int64(abs(scaled - nearest) < 0.001 ? nearest : scaled.rounded(.down))
+    }
+
     /// Formats `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public static func format(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let milliseconds = milliseconds(date)
         let seconds = milliseconds.floorDiv(1000)
         let millis = milliseconds - seconds * 1000
         var days = seconds.floorDiv(86_400)
