@@ -82,7 +82,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Benchmark: swift run -c release syncledger-bench
-        .executableTarget(name: "syncledger-bench", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/SyncLedgerBench", swiftSettings: strict),
+        .executableTarget(name: "syncledger-bench", dependencies: ["SyncLedger", "Projections", "EventLog", "SQLite", "ServerSideSync", "SyncLedgerTesting", .product(name: "Crypto", package: "swift-crypto")], path: "Sources/SyncLedgerBench", swiftSettings: strict),
         // Helper launched by the cross-process tests: appends to a shared log file.
         .executableTarget(name: "eventlog-contender", dependencies: ["EventLog"], path: "Sources/EventLogContender", swiftSettings: strict),
 

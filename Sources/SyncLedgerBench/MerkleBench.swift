@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import SyncLedgerTesting
 
 /// `syncledger-bench merkle`: the Merkle tree's costs on a large log.
 func runMerkleBench(events count: Int, keep: String?) throws {

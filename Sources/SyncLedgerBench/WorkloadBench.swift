@@ -1,6 +1,7 @@
 import Crypto
 import EventLog
 import Foundation
+import SyncLedgerTesting
 
 // The shared 'mailbox-admin' workload (../shared/bench/WORKLOAD.md) through
 // SyncLedger's own EventLog, with the C ceiling's command line and one-line

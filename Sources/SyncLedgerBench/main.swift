@@ -37,6 +37,7 @@ import Projections
 import ServerSideSync
 import SQLite
 import SyncLedger
+import SyncLedgerTesting
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -46,18 +47,6 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 func ms(_ value: Double) -> String { String(format: "%.2f", value * 1000) }
-
-/// SplitMix64, so the query positions are the same in every run.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "facade"

@@ -1,44 +1,33 @@
 import Foundation
 import Projections
 @testable import ServerSideSync
+import SyncLedgerTesting
 import Testing
-
-/// A small seeded generator (SplitMix64), so a failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("The decision state's hand-written JSON")
 struct DecisionStateJSONTests {
     static let pieces = ["alice@contoso.com", "quote \" and back\\slash", "new\nline\ttab\r\u{8}\u{C}", "ctl \u{1}\u{1F} del \u{7F}",
                          "slash / é ✓ 🙂", "\u{2028}\u{2029}", "", "user:x", "contoso-prod/queue:Support"]
 
-    func text(_ g: inout SeededGenerator) -> String {
+    func text(_ g: inout SplitMix) -> String {
         (0..<Int.random(in: 1...3, using: &g)).map { _ in Self.pieces.randomElement(using: &g)! }.joined()
     }
 
-    func date(_ g: inout SeededGenerator) -> Date {
+    func date(_ g: inout SplitMix) -> Date {
         // Whole milliseconds from before 1970 to past 2100: what the domain stores.
         Date(timeIntervalSince1970: Double(Int64.random(in: -2_000_000_000_000...5_000_000_000_000, using: &g)) / 1000)
     }
 
-    func maybe<T>(_ g: inout SeededGenerator, _ make: (inout SeededGenerator) -> T) -> T? {
+    func maybe<T>(_ g: inout SplitMix, _ make: (inout SplitMix) -> T) -> T? {
         Bool.random(using: &g) ? make(&g) : nil
     }
 
-    func outcome(_ g: inout SeededGenerator) -> ChannelOutcome {
+    func outcome(_ g: inout SplitMix) -> ChannelOutcome {
         ChannelOutcome(status: [.notRun, .success, .failure].randomElement(using: &g)!, errorCode: maybe(&g, text),
                        transient: Bool.random(using: &g))
     }
 
-    func mailbox(_ g: inout SeededGenerator) -> MailboxState {
+    func mailbox(_ g: inout SplitMix) -> MailboxState {
         let owner: MailboxOwner = Bool.random(using: &g) ? .user(UserPrincipalName(text(&g))) : .queue(QueueName(text(&g)))
         var state = MailboxState(
             id: MailboxID(text(&g)), environment: EnvironmentID(text(&g)), owner: owner, emailAddress: EmailAddress(text(&g)),
@@ -63,7 +52,7 @@ struct DecisionStateJSONTests {
 
     @Test("2,000 random mailboxes: the same bytes as JSONEncoder, and they decode to the mailbox written")
     func sameBytesAsJSONEncoder() throws {
-        var g = SeededGenerator(state: 20261202)
+        var g = SplitMix(state: 20261202)
         let encoder = DomainEvent.makeEncoder(), decoder = DomainEvent.makeDecoder()
         var seenOptionals = Set<Bool>()
         for index in 0..<2_000 {
