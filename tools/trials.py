@@ -106,6 +106,14 @@ class Trials:
             document = {"unparsed": result.stdout}
         return result.returncode, document
 
+    def shadow_tables(self, db):
+        """The tables a rebuild copies into before its swap (`T__rebuild_XXXXXXXX`)."""
+        connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB '*__rebuild_*'")]
+        finally:
+            connection.close()
+
     def problem(self, text):
         self.problems.append(text)
         print(f"  PROBLEM: {text}", flush=True)
@@ -189,7 +197,7 @@ class Trials:
         started = time.monotonic()
         self.must(["projections", "rebuild"], db)
         rebuild_seconds = time.monotonic() - started
-        rebuild_killed = broken_after_rebuild = rebuild_attempts = 0
+        rebuild_killed = broken_after_rebuild = rebuild_attempts = left_shadows = 0
         while rebuild_killed < rebuild_kills and rebuild_attempts < rebuild_kills * 4:
             rebuild_attempts += 1
             process = self.start(["projections", "rebuild"], db)
@@ -198,13 +206,21 @@ class Trials:
                 process.kill()
                 rebuild_killed += 1
             process.wait()
+            left_shadows += bool(self.shadow_tables(db))
             status, document = self.verify(db, "--projections")
             query = self.run(["status", "--json"], db)
             if status != 0 or query.returncode != 0:
                 broken_after_rebuild += 1
                 self.problem(f"crash: after a killed rebuild verify={status} status={query.returncode}: {document} {query.stderr.strip()}")
+        # A killed rebuild may leave its shadow tables; the next complete one drops them all.
+        self.must(["projections", "rebuild"], db)
+        leftovers = self.shadow_tables(db)
+        if leftovers:
+            self.problem(f"crash: a complete rebuild left shadow tables behind: {leftovers}")
         figures["rebuild"] = {"rebuilds started": rebuild_attempts, "killed mid-rebuild": rebuild_killed,
-                              "one rebuild takes (s)": round(rebuild_seconds, 3), "left a read model differing from the log": broken_after_rebuild}
+                              "one rebuild takes (s)": round(rebuild_seconds, 3), "left a read model differing from the log": broken_after_rebuild,
+                              "killed rebuilds that left shadow tables": left_shadows,
+                              "shadow tables left after the next complete rebuild": len(leftovers)}
 
         # C. Kills during the first command on a new path.
         bricked = new_killed = existed = n = 0
