@@ -63,8 +63,6 @@ public struct AuditTrailProjection: Projection {
 
     public init() {}
 
-    static let encoder = DomainEvent.makeEncoder()
-
     public func createTables(in db: Connection) throws {
         try db.execute("""
             CREATE TABLE audit_trail (
@@ -95,8 +93,8 @@ public struct AuditTrailProjection: Projection {
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         let metadata = try e.metadata()
         let changes = try Self.changes(at: e.position, of: e.event, in: db)
-        let changesJSON = String(decoding: try Self.encoder.encode(changes), as: UTF8.self)
-        let rolesJSON = String(decoding: try Self.encoder.encode(metadata.roles), as: UTF8.self)
+        let changesJSON = FieldChange.json(changes)
+        let rolesJSON = JSONBytes.array(of: metadata.roles)
         var outcome = "done", code: String? = nil, message: String? = nil, object = e.recorded.stream.rawValue
         if case .commandRefused(let refusal) = e.event {
             outcome = "denied"

@@ -53,6 +53,7 @@ public final class ShadowRebuild {
         self.tables = targets.flatMap(\.tables)
         self.suffix = "__rebuild_" + String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
         scratch = try Connection(path: "")
+        // A larger page cache (16 MiB) was measured: no faster, 15 MiB more memory.
         try scratch.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE")
     }
 

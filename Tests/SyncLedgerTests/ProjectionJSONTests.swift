@@ -4,8 +4,8 @@ import Projections
 import SyncLedgerTesting
 import Testing
 
-@Suite("The decision state's hand-written JSON")
-struct DecisionStateJSONTests {
+@Suite("The projections' hand-written JSON")
+struct ProjectionJSONTests {
     static let pieces = ["alice@contoso.com", "quote \" and back\\slash", "new\nline\ttab\r\u{8}\u{C}", "ctl \u{1}\u{1F} del \u{7F}",
                          "slash / é ✓ 🙂", "\u{2028}\u{2029}", "", "user:x", "contoso-prod/queue:Support"]
 
@@ -63,5 +63,19 @@ struct DecisionStateJSONTests {
             seenOptionals.insert(state.pendingRetry == nil)
         }
         #expect(seenOptionals == [true, false])
+    }
+
+    @Test("2,000 random audit rows: changes and roles are the same bytes as JSONEncoder's")
+    func auditColumnsSameBytesAsJSONEncoder() throws {
+        var g = SplitMix(state: 7)
+        let encoder = DomainEvent.makeEncoder()
+        for index in 0..<2_000 {
+            let changes = (0..<Int.random(in: 0...4, using: &g)).map { _ in
+                FieldChange(field: text(&g), before: maybe(&g, text), after: maybe(&g, text))
+            }
+            let roles = (0..<Int.random(in: 0...3, using: &g)).map { _ in text(&g) }
+            #expect(FieldChange.json(changes) == String(decoding: try encoder.encode(changes), as: UTF8.self), "row \(index)")
+            #expect(JSONBytes.array(of: roles) == String(decoding: try encoder.encode(roles), as: UTF8.self), "row \(index)")
+        }
     }
 }

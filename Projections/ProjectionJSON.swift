@@ -1,11 +1,13 @@
 import Foundation
 import ServerSideSync
 
-/// The decision state's mailbox rows, written by hand: the bytes
-/// `JSONEncoder` writes for them (``DomainEvent/makeEncoder()``), which a
-/// test checks on random mailboxes. A mailbox row is written on every
-/// command that touches a mailbox and for every such event of a rebuild,
-/// and `JSONEncoder` was the largest single cost of both.
+// The JSON the projections write most often, by hand: the bytes
+// `JSONEncoder` writes for the same values (`DomainEvent.makeEncoder()`),
+// which tests check on random values. A mailbox's decision-state row is
+// written on every command that touches a mailbox and for every such event
+// of a rebuild, an audit row for every event; `JSONEncoder` was the largest
+// single cost of both.
+
 extension MailboxState {
     /// The row's JSON, keys in sorted order.
     public var decisionStateJSON: String {
@@ -79,5 +81,42 @@ extension PendingRetry {
         m.key("requestedBy", into: &out); out.string(requestedBy.rawValue)
         m.key("syncThisOrgOnly", into: &out); out.bool(syncThisOrgOnly)
         out.bytes.append(0x7D)
+    }
+}
+
+extension FieldChange {
+    func write(into out: inout JSONBytes) {
+        var m = JSONMembers()
+        out.bytes.append(0x7B)
+        if let after { m.key("after", into: &out); out.string(after) }
+        if let before { m.key("before", into: &out); out.string(before) }
+        m.key("field", into: &out); out.string(field)
+        out.bytes.append(0x7D)
+    }
+
+    /// The audit trail's `changes` column for `changes`.
+    public static func json(_ changes: [FieldChange]) -> String {
+        var out = JSONBytes(capacity: 2 + changes.count * 96)
+        out.bytes.append(0x5B)
+        for (index, change) in changes.enumerated() {
+            if index > 0 { out.bytes.append(0x2C) }
+            change.write(into: &out)
+        }
+        out.bytes.append(0x5D)
+        return out.text
+    }
+}
+
+extension JSONBytes {
+    /// The JSON array of `strings` (the audit trail's `roles` column).
+    public static func array(of strings: [String]) -> String {
+        var out = JSONBytes(capacity: 2 + strings.reduce(0) { $0 + $1.utf8.count + 3 })
+        out.bytes.append(0x5B)
+        for (index, text) in strings.enumerated() {
+            if index > 0 { out.bytes.append(0x2C) }
+            out.string(text)
+        }
+        out.bytes.append(0x5D)
+        return out.text
     }
 }
