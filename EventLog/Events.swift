@@ -70,8 +70,16 @@ extension Date {
         self.init(timeIntervalSince1970: Double(microseconds) / 1_000_000)
     }
 
-    /// Microseconds since 1970-01-01T00:00:00Z, rounded down.
+    /// Microseconds since 1970-01-01T00:00:00Z, rounded down, where within
+    /// 0.3 µs below a microsecond counts as that microsecond.
+    ///
+    /// A `Date` holds seconds in binary: a whole microsecond or millisecond
+    /// (`µs / 1e6`, an instant typed as text, an event's own `recorded_at`)
+    /// can lie up to 0.25 µs below itself (about 1 % of them outside
+    /// 2020–2030), and rounding that down would make "as of this event's
+    /// instant" leave the event out. Finer than 0.3 µs is below what a `Date`
+    /// of this century resolves anyway.
     public var microsecondsSince1970: Int64 {
-        Int64((timeIntervalSince1970 * 1_000_000).rounded(.down))
+        Int64((timeIntervalSince1970 * 1_000_000 + 0.3).rounded(.down))
     }
 }

@@ -21,7 +21,7 @@ struct TimestampTests {
     func truncates() throws {
         let base = try #require(Timestamp.parse("2026-12-02T10:00:00.123Z")).timeIntervalSince1970
         #expect(Timestamp.format(Date(timeIntervalSince1970: base + 0.000_9)) == "2026-12-02T10:00:00.123Z")
-        #expect(Timestamp.format(Date(timeIntervalSince1970: base - 0.000_01)) == "2026-12-02T10:00:00.122Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: base - 0.000_001)) == "2026-12-02T10:00:00.122Z")
         #expect(Timestamp.format(Date(timeIntervalSince1970: -0.000_5)) == "1969-12-31T23:59:59.999Z")
     }
 }

@@ -299,13 +299,11 @@ public enum Timestamp {
     /// Whole milliseconds since 1970, rounded down. A date made of whole
     /// milliseconds (`ms / 1000`, as ``parse(_:)`` and the clock's truncation
     /// make it) may lie a hair below its millisecond in binary: 0.5 % of
-    /// them do, such as 2038-03-26T00:54:41.219Z. Within a microsecond of a
-    /// millisecond counts as that millisecond, so `format(parse(text))` is
-    /// `text`.
+    /// them do, such as 2038-03-26T00:54:41.219Z, by up to 0.25 µs. Within
+    /// half a microsecond below a millisecond counts as that millisecond, so
+    /// `format(parse(text))` is `text`.
     public static func milliseconds(_ date: Date) -> Int64 {
-        let scaled = date.timeIntervalSince1970 * 1000
-        let nearest = scaled.rounded()
-        return Int64(abs(scaled - nearest) < 0.001 ? nearest : scaled.rounded(.down))
+        Int64((date.timeIntervalSince1970 * 1000 + 0.000_5).rounded(.down))
     }
 
     /// Formats `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
