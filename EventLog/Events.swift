@@ -75,9 +75,9 @@ extension Date {
     ///
     /// A `Date` holds seconds in binary: a whole microsecond or millisecond
     /// (`µs / 1e6`, an instant typed as text, an event's own `recorded_at`)
-    /// can lie up to 0.25 µs below itself (about 1 % of them outside
-    /// 2020–2030), and rounding that down would make "as of this event's
-    /// instant" leave the event out. Finer than 0.3 µs is below what a `Date`
+    /// can lie up to 0.25 µs below itself (none from mid-2006 to mid-2036,
+    /// almost a quarter of those of 2038), and rounding that down would make "as of
+    /// this event's instant" leave the event out. Finer than 0.3 µs is below what a `Date`
     /// of this century resolves anyway.
     public var microsecondsSince1970: Int64 {
         Int64((timeIntervalSince1970 * 1_000_000 + 0.3).rounded(.down))

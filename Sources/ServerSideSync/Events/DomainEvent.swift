@@ -298,10 +298,10 @@ extension DomainEvent {
 public enum Timestamp {
     /// Whole milliseconds since 1970, rounded down. A date made of whole
     /// milliseconds (`ms / 1000`, as ``parse(_:)`` and the clock's truncation
-    /// make it) may lie a hair below its millisecond in binary: 0.5 % of
-    /// them do, such as 2038-03-26T00:54:41.219Z, by up to 0.25 µs. Within
-    /// half a microsecond below a millisecond counts as that millisecond, so
-    /// `format(parse(text))` is `text`.
+    /// make it) may lie up to 0.25 µs below its millisecond in binary: none
+    /// from mid-2006 to mid-2036 do, but almost a quarter of those of 2038 do, such
+    /// as 2038-03-26T00:54:41.219Z. Half a microsecond below a millisecond
+    /// counts as that millisecond, so `format(parse(text))` is `text`.
     public static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000 + 0.000_5).rounded(.down))
     }
