@@ -17,92 +17,81 @@ extension MailboxState {
     }
 
     func write(into out: inout JSONBytes) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        m.key("approval", into: &out); out.string(approval.rawValue)
-        if let approvedBy { m.key("approvedBy", into: &out); out.string(approvedBy.rawValue) }
-        m.key("approvedByMicrosoft365Admin", into: &out); out.bool(approvedByMicrosoft365Admin)
-        m.key("configuration", into: &out); configuration.write(into: &out)
-        m.key("emailAddress", into: &out); out.string(emailAddress.rawValue)
-        m.key("enabled", into: &out); enabled.write(into: &out) { out, flag in out.bool(flag) }
-        m.key("environment", into: &out); out.string(environment.rawValue)
-        m.key("id", into: &out); out.string(id.rawValue)
-        if let lastTestedAt { m.key("lastTestedAt", into: &out); out.date(lastTestedAt) }
-        if let lastTestedBy { m.key("lastTestedBy", into: &out); out.string(lastTestedBy.rawValue) }
-        if let nextRetryAt { m.key("nextRetryAt", into: &out); out.date(nextRetryAt) }
-        m.key("owner", into: &out); out.string(owner.token)
-        if let pendingRetry { m.key("pendingRetry", into: &out); pendingRetry.write(into: &out) }
-        m.key("retryNumber", into: &out); out.integer(retryNumber)
-        m.key("statuses", into: &out); statuses.write(into: &out) { out, outcome in outcome.write(into: &out) }
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            m.key("approval", into: &out); out.string(approval.rawValue)
+            if let approvedBy { m.key("approvedBy", into: &out); out.string(approvedBy.rawValue) }
+            m.key("approvedByMicrosoft365Admin", into: &out); out.bool(approvedByMicrosoft365Admin)
+            m.key("configuration", into: &out); configuration.write(into: &out)
+            m.key("emailAddress", into: &out); out.string(emailAddress.rawValue)
+            m.key("enabled", into: &out); enabled.write(into: &out) { out, flag in out.bool(flag) }
+            m.key("environment", into: &out); out.string(environment.rawValue)
+            m.key("id", into: &out); out.string(id.rawValue)
+            if let lastTestedAt { m.key("lastTestedAt", into: &out); out.date(lastTestedAt) }
+            if let lastTestedBy { m.key("lastTestedBy", into: &out); out.string(lastTestedBy.rawValue) }
+            if let nextRetryAt { m.key("nextRetryAt", into: &out); out.date(nextRetryAt) }
+            m.key("owner", into: &out); out.string(owner.token)
+            if let pendingRetry { m.key("pendingRetry", into: &out); pendingRetry.write(into: &out) }
+            m.key("retryNumber", into: &out); out.integer(retryNumber)
+            m.key("statuses", into: &out); statuses.write(into: &out) { out, outcome in outcome.write(into: &out) }
+        }
     }
 }
 
 extension MailboxConfiguration {
     func write(into out: inout JSONBytes) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        m.key("appointmentsContactsTasks", into: &out); out.string(appointmentsContactsTasks.rawValue)
-        m.key("incoming", into: &out); out.string(incoming.rawValue)
-        m.key("outgoing", into: &out); out.string(outgoing.rawValue)
-        if let profile { m.key("profile", into: &out); out.string(profile.rawValue) }
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            m.key("appointmentsContactsTasks", into: &out); out.string(appointmentsContactsTasks.rawValue)
+            m.key("incoming", into: &out); out.string(incoming.rawValue)
+            m.key("outgoing", into: &out); out.string(outgoing.rawValue)
+            if let profile { m.key("profile", into: &out); out.string(profile.rawValue) }
+        }
     }
 }
 
 extension PerChannel {
     func write(into out: inout JSONBytes, _ value: (inout JSONBytes, Value) -> Void) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        m.key("appointmentsContactsTasks", into: &out); value(&out, appointmentsContactsTasks)
-        m.key("incoming", into: &out); value(&out, incoming)
-        m.key("outgoing", into: &out); value(&out, outgoing)
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            m.key("appointmentsContactsTasks", into: &out); value(&out, appointmentsContactsTasks)
+            m.key("incoming", into: &out); value(&out, incoming)
+            m.key("outgoing", into: &out); value(&out, outgoing)
+        }
     }
 }
 
 extension ChannelOutcome {
     func write(into out: inout JSONBytes) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        if let errorCode { m.key("errorCode", into: &out); out.string(errorCode) }
-        m.key("status", into: &out); out.string(status.rawValue)
-        m.key("transient", into: &out); out.bool(transient)
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            if let errorCode { m.key("errorCode", into: &out); out.string(errorCode) }
+            m.key("status", into: &out); out.string(status.rawValue)
+            m.key("transient", into: &out); out.bool(transient)
+        }
     }
 }
 
 extension PendingRetry {
     func write(into out: inout JSONBytes) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        if let job { m.key("job", into: &out); out.string(job.rawValue) }
-        if let processEmailsFrom { m.key("processEmailsFrom", into: &out); out.date(processEmailsFrom) }
-        m.key("requestedBy", into: &out); out.string(requestedBy.rawValue)
-        m.key("syncThisOrgOnly", into: &out); out.bool(syncThisOrgOnly)
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            if let job { m.key("job", into: &out); out.string(job.rawValue) }
+            if let processEmailsFrom { m.key("processEmailsFrom", into: &out); out.date(processEmailsFrom) }
+            m.key("requestedBy", into: &out); out.string(requestedBy.rawValue)
+            m.key("syncThisOrgOnly", into: &out); out.bool(syncThisOrgOnly)
+        }
     }
 }
 
 extension FieldChange {
     func write(into out: inout JSONBytes) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        if let after { m.key("after", into: &out); out.string(after) }
-        if let before { m.key("before", into: &out); out.string(before) }
-        m.key("field", into: &out); out.string(field)
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            if let after { m.key("after", into: &out); out.string(after) }
+            if let before { m.key("before", into: &out); out.string(before) }
+            m.key("field", into: &out); out.string(field)
+        }
     }
 
     /// The audit trail's `changes` column for `changes`.
     public static func json(_ changes: [FieldChange]) -> String {
         var out = JSONBytes(capacity: 2 + changes.count * 96)
-        out.bytes.append(0x5B)
-        for (index, change) in changes.enumerated() {
-            if index > 0 { out.bytes.append(0x2C) }
-            change.write(into: &out)
-        }
-        out.bytes.append(0x5D)
+        out.array(changes) { out, change in change.write(into: &out) }
         return out.text
     }
 }
@@ -111,12 +100,7 @@ extension JSONBytes {
     /// The JSON array of `strings` (the audit trail's `roles` column).
     public static func array(of strings: [String]) -> String {
         var out = JSONBytes(capacity: 2 + strings.reduce(0) { $0 + $1.utf8.count + 3 })
-        out.bytes.append(0x5B)
-        for (index, text) in strings.enumerated() {
-            if index > 0 { out.bytes.append(0x2C) }
-            out.string(text)
-        }
-        out.bytes.append(0x5D)
+        out.array(strings) { out, text in out.string(text) }
         return out.text
     }
 }

@@ -10,35 +10,34 @@ import SyncLedger
 extension MailboxStatusRow {
     /// The row's JSON, keys in sorted order (as `JSONEncoder` with `.sortedKeys`).
     func write(into out: inout JSONBytes) {
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        if let v = actError { m.key("actError", into: &out); out.string(v) }
-        m.key("actMethod", into: &out); out.string(actMethod)
-        m.key("actStatus", into: &out); out.string(actStatus)
-        if let v = approvedAt { m.key("approvedAt", into: &out); out.string(v) }
-        if let v = approvedBy { m.key("approvedBy", into: &out); out.string(v) }
-        m.key("approvedByMicrosoft365Admin", into: &out); out.bool(approvedByMicrosoft365Admin)
-        m.key("emailAddress", into: &out); out.string(emailAddress)
-        m.key("emailStatus", into: &out); out.string(emailStatus)
-        m.key("enabledACT", into: &out); out.bool(enabledACT)
-        m.key("enabledIncoming", into: &out); out.bool(enabledIncoming)
-        m.key("enabledOutgoing", into: &out); out.bool(enabledOutgoing)
-        m.key("environment", into: &out); out.string(environment)
-        if let v = incomingError { m.key("incomingError", into: &out); out.string(v) }
-        m.key("incomingMethod", into: &out); out.string(incomingMethod)
-        m.key("incomingStatus", into: &out); out.string(incomingStatus)
-        m.key("lastPosition", into: &out); out.integer(lastPosition)
-        if let v = lastTestAt { m.key("lastTestAt", into: &out); out.string(v) }
-        if let v = lastTestBy { m.key("lastTestBy", into: &out); out.string(v) }
-        m.key("mailbox", into: &out); out.string(mailbox)
-        if let v = nextRetryAt { m.key("nextRetryAt", into: &out); out.string(v) }
-        if let v = outgoingError { m.key("outgoingError", into: &out); out.string(v) }
-        m.key("outgoingMethod", into: &out); out.string(outgoingMethod)
-        m.key("outgoingStatus", into: &out); out.string(outgoingStatus)
-        m.key("owner", into: &out); out.string(owner)
-        m.key("retryCount", into: &out); out.integer(retryCount)
-        if let v = serverProfile { m.key("serverProfile", into: &out); out.string(v) }
-        out.bytes.append(0x7D)
+        out.object { m, out in
+            if let v = actError { m.key("actError", into: &out); out.string(v) }
+            m.key("actMethod", into: &out); out.string(actMethod)
+            m.key("actStatus", into: &out); out.string(actStatus)
+            if let v = approvedAt { m.key("approvedAt", into: &out); out.string(v) }
+            if let v = approvedBy { m.key("approvedBy", into: &out); out.string(v) }
+            m.key("approvedByMicrosoft365Admin", into: &out); out.bool(approvedByMicrosoft365Admin)
+            m.key("emailAddress", into: &out); out.string(emailAddress)
+            m.key("emailStatus", into: &out); out.string(emailStatus)
+            m.key("enabledACT", into: &out); out.bool(enabledACT)
+            m.key("enabledIncoming", into: &out); out.bool(enabledIncoming)
+            m.key("enabledOutgoing", into: &out); out.bool(enabledOutgoing)
+            m.key("environment", into: &out); out.string(environment)
+            if let v = incomingError { m.key("incomingError", into: &out); out.string(v) }
+            m.key("incomingMethod", into: &out); out.string(incomingMethod)
+            m.key("incomingStatus", into: &out); out.string(incomingStatus)
+            m.key("lastPosition", into: &out); out.integer(lastPosition)
+            if let v = lastTestAt { m.key("lastTestAt", into: &out); out.string(v) }
+            if let v = lastTestBy { m.key("lastTestBy", into: &out); out.string(v) }
+            m.key("mailbox", into: &out); out.string(mailbox)
+            if let v = nextRetryAt { m.key("nextRetryAt", into: &out); out.string(v) }
+            if let v = outgoingError { m.key("outgoingError", into: &out); out.string(v) }
+            m.key("outgoingMethod", into: &out); out.string(outgoingMethod)
+            m.key("outgoingStatus", into: &out); out.string(outgoingStatus)
+            m.key("owner", into: &out); out.string(owner)
+            m.key("retryCount", into: &out); out.integer(retryCount)
+            if let v = serverProfile { m.key("serverProfile", into: &out); out.string(v) }
+        }
     }
 }
 
@@ -46,21 +45,14 @@ extension GridPage {
     /// The page's JSON, as `JSONEncoder` would write it.
     var json: [UInt8] {
         var out = JSONBytes(capacity: 256 + rows.count * 900)
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        m.key("limit", into: &out); out.integer(limit)
-        if let nextAfter { m.key("nextAfter", into: &out); out.string(nextAfter) }
-        if let nextOffset { m.key("nextOffset", into: &out); out.integer(nextOffset) }
-        m.key("offset", into: &out); out.integer(offset)
-        m.key("position", into: &out); out.integer(position)
-        m.key("rows", into: &out)
-        out.bytes.append(0x5B)
-        for (index, row) in rows.enumerated() {
-            if index > 0 { out.bytes.append(0x2C) }
-            row.write(into: &out)
+        out.object { m, out in
+            m.key("limit", into: &out); out.integer(limit)
+            if let nextAfter { m.key("nextAfter", into: &out); out.string(nextAfter) }
+            if let nextOffset { m.key("nextOffset", into: &out); out.integer(nextOffset) }
+            m.key("offset", into: &out); out.integer(offset)
+            m.key("position", into: &out); out.integer(position)
+            m.key("rows", into: &out); out.array(rows) { out, row in row.write(into: &out) }
         }
-        out.bytes.append(0x5D)
-        out.bytes.append(0x7D)
         return out.bytes
     }
 }
@@ -72,30 +64,25 @@ extension ExecutionDocument {
     /// and encoded again.
     static func json(_ execution: SyncLedger.Execution) -> [UInt8] {
         var out = JSONBytes(capacity: 512 + execution.events.reduce(0) { $0 + $1.data.utf8.count + $1.metadata.utf8.count + 400 })
-        var m = JSONMembers()
-        out.bytes.append(0x7B)
-        m.key("commandId", into: &out); out.string(execution.commandID.uuidString.lowercased())
-        m.key("events", into: &out)
-        out.bytes.append(0x5B)
-        for (index, event) in execution.events.enumerated() {
-            if index > 0 { out.bytes.append(0x2C) }
-            var e = JSONMembers()
-            out.bytes.append(0x7B)
-            e.key("data", into: &out); out.bytes.append(contentsOf: event.data.utf8)
-            e.key("hash", into: &out); out.string(hexString(event.hash))
-            e.key("id", into: &out); out.string(event.id.uuidString.lowercased())
-            e.key("metadata", into: &out); out.bytes.append(contentsOf: event.metadata.utf8)
-            e.key("position", into: &out); out.integer(event.position.rawValue)
-            e.key("recordedAt", into: &out); out.string(Timestamp.format(event.recordedAt))
-            e.key("schemaVersion", into: &out); out.integer(event.schemaVersion)
-            e.key("stream", into: &out); out.string(event.stream.rawValue)
-            e.key("streamVersion", into: &out); out.integer(event.streamVersion.rawValue)
-            e.key("type", into: &out); out.string(event.type)
-            out.bytes.append(0x7D)
+        out.object { m, out in
+            m.key("commandId", into: &out); out.string(execution.commandID.uuidString.lowercased())
+            m.key("events", into: &out)
+            out.array(execution.events) { out, event in
+                out.object { e, out in
+                    e.key("data", into: &out); out.bytes.append(contentsOf: event.data.utf8)
+                    e.key("hash", into: &out); out.string(hexString(event.hash))
+                    e.key("id", into: &out); out.string(event.id.uuidString.lowercased())
+                    e.key("metadata", into: &out); out.bytes.append(contentsOf: event.metadata.utf8)
+                    e.key("position", into: &out); out.integer(event.position.rawValue)
+                    e.key("recordedAt", into: &out); out.string(Timestamp.format(event.recordedAt))
+                    e.key("schemaVersion", into: &out); out.integer(event.schemaVersion)
+                    e.key("stream", into: &out); out.string(event.stream.rawValue)
+                    e.key("streamVersion", into: &out); out.integer(event.streamVersion.rawValue)
+                    e.key("type", into: &out); out.string(event.type)
+                }
+            }
+            m.key("repeat", into: &out); out.bool(execution.isRepeat)
         }
-        out.bytes.append(0x5D)
-        m.key("repeat", into: &out); out.bool(execution.isRepeat)
-        out.bytes.append(0x7D)
         return out.bytes
     }
 }

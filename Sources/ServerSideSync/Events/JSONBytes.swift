@@ -49,6 +49,27 @@ public struct JSONBytes: Sendable {
     /// An instant as the domain encodes it (``Timestamp/format(_:)``).
     public mutating func date(_ value: Date) { string(Timestamp.format(value)) }
 
+    /// An object: `body` writes the members, calling ``JSONMembers/key(_:into:)``
+    /// before each value, keys in sorted order.
+    public mutating func object(_ body: (inout JSONMembers, inout JSONBytes) -> Void) {
+        bytes.append(0x7B)
+        var members = JSONMembers()
+        body(&members, &self)
+        bytes.append(0x7D)
+    }
+
+    /// An array of `items`, each written by `element`.
+    public mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONBytes, Items.Element) -> Void) {
+        bytes.append(0x5B)
+        var first = true
+        for item in items {
+            if !first { bytes.append(0x2C) }
+            first = false
+            element(&self, item)
+        }
+        bytes.append(0x5D)
+    }
+
     /// The bytes as text.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 }
