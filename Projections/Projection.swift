@@ -95,11 +95,7 @@ extension Projection {
 
     /// Whether every table exists on `db`.
     public func tablesExist(in db: Connection) throws -> Bool {
-        for table in tables {
-            let count = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(table))?.int64 ?? 0
-            if count == 0 { return false }
-        }
-        return true
+        try tables.allSatisfy { try db.hasTable($0) }
     }
 
     /// Every row of every table, in primary-key order: the projection's

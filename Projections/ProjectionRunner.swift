@@ -86,6 +86,9 @@ public struct ProjectionRunner: Sendable {
     /// Creates the runner's own tables when missing.
     public func prepare(_ db: Connection) throws { try Self.migrator.migrate(db) }
 
+    /// Whether the runner's own tables are as this code makes them (a read-only check).
+    func isPrepared(_ db: Connection) throws -> Bool { try Self.migrator.appliedIdentifiers(in: db) == Self.migrator.identifiers }
+
     /// Forgets every projection's in-memory state (after a rollback).
     public func reset() { for projection in projections { projection.reset() } }
 
@@ -169,7 +172,7 @@ public struct ProjectionRunner: Sendable {
     /// missing). Only reads.
     public func rebuildTargets(_ names: Set<String>?, in db: Connection) throws -> [any Projection] {
         var wanted = names ?? Set(projections.map(\.name))
-        let prepared = try Self.migrator.appliedIdentifiers(in: db) == Self.migrator.identifiers
+        let prepared = try isPrepared(db)
         for projection in projections where wanted.contains(projection.name) {
             for dependency in projection.dependencies where try !prepared || isStale(dependency, in: db) { wanted.insert(dependency) }
         }
@@ -205,21 +208,8 @@ public struct ProjectionRunner: Sendable {
     /// The names that must be rebuilt before use: tables missing, or stored
     /// by another schema version (or never built).
     public func stale(in db: Connection) throws -> Set<String> {
-        guard try Self.migrator.appliedIdentifiers(in: db) == Self.migrator.identifiers else { return Set(projections.map(\.name)) }
+        guard try isPrepared(db) else { return Set(projections.map(\.name)) }
         return Set(try projections.map(\.name).filter { try isStale($0, in: db) })
-    }
-
-    /// Whether ``catchUp(in:through:events:progress:)`` has anything to do on
-    /// `db` (a read-only check): the runner's tables are missing, a projection
-    /// is stale, or a checkpoint is behind `head`.
-    public func needsCatchUp(in db: Connection, head: Position) throws -> Bool {
-        let applied = try Self.migrator.appliedIdentifiers(in: db)
-        guard applied == Self.migrator.identifiers else { return true }
-        if !(try stale(in: db)).isEmpty { return true }
-        for projection in projections where (try storedVersion(of: projection.name, in: db)?.position ?? 0) < head.rawValue {
-            return true
-        }
-        return false
     }
 
     /// Brings every projection up to `head` on `db`, inside the caller's
@@ -285,8 +275,7 @@ public struct ProjectionRunner: Sendable {
 
     /// The first row where `table` on `stored` differs from `expected`.
     func compare(_ table: String, stored: Connection, expected: Connection) throws -> ProjectionMismatch? {
-        let exists = try stored.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(table))?.int64 ?? 0
-        guard exists == 1 else { return ProjectionMismatch(table: table, key: "", problem: "the table is missing") }
+        guard try stored.hasTable(table) else { return ProjectionMismatch(table: table, key: "", problem: "the table is missing") }
         let key = try primaryKey(of: table, in: expected)
         let columns = try columnNames(of: table, in: expected)
         guard try columnNames(of: table, in: stored) == columns else {

@@ -133,6 +133,11 @@ public final class Connection {
         return statement.value(at: 0)
     }
 
+    /// Whether the database has a table named `name`.
+    public func hasTable(_ name: String) throws(SQLiteError) -> Bool {
+        try scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(name))?.int64 == 1
+    }
+
     /// Copies as much of the WAL into the main file as no reader still needs,
     /// without waiting for any lock (`SQLITE_CHECKPOINT_PASSIVE`). Returns
     /// whether every frame was checkpointed.

@@ -33,8 +33,7 @@ public struct Migrator: Sendable {
 
     /// The identifiers already applied to `db`, in the order they were applied.
     public func appliedIdentifiers(in db: Connection) throws -> [String] {
-        let exists = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(table))
-        guard exists?.int64 == 1 else { return [] }
+        guard try db.hasTable(table) else { return [] }
         let statement = try db.prepare("SELECT identifier FROM \"\(table)\" ORDER BY rowid")
         var applied: [String] = []
         while try statement.step() { applied.append(statement.text(at: 0)) }

@@ -250,10 +250,8 @@ extension SyncLedger {
     }
 
     private func rebuildBounded(_ names: Set<String>?, copyChunk: Int, progress: ((Position, Position) -> Void)?) throws -> Int64 {
-        let (head, targets) = try log.withReadTransaction { db in
-            (try db.headPosition(), try self.runner.rebuildTargets(names, in: db).map(\.name))
-        }
-        let shadow = try ShadowRebuild(targets: runner.projections.filter { targets.contains($0.name) })
+        let (head, targets) = try log.withReadTransaction { db in (try db.headPosition(), try self.runner.rebuildTargets(names, in: db)) }
+        let shadow = try ShadowRebuild(targets: targets)
         let count = try shadow.fold(through: head, events: { after, through, body in
             try self.log.scanEvents(from: after.next, through: through, body)
         }, progress: progress)

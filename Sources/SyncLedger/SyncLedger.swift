@@ -111,8 +111,8 @@ public final class SyncLedger: Sendable {
         do {
             let (behind, stale, head) = try log.withReadTransaction { db in
                 let head = try db.headPosition()
-                guard try ledger.runner.needsCatchUp(in: db, head: head) else { return (false, Set<String>(), head) }
-                return (true, try ledger.runner.stale(in: db), head)
+                let stale = try ledger.runner.stale(in: db)
+                return (try !stale.isEmpty || ledger.runner.isBehind(head, in: db), stale, head)
             }
             if behind {
                 // Outdated or missing read models of a non-empty log are rebuilt in bounded steps.
