@@ -77,8 +77,53 @@ public struct EventMetadata: Hashable, Sendable, Codable {
     /// Decodes metadata for the projections, which never read the command's
     /// arguments: `arguments` is left `nil` instead of decoding the whole
     /// command (the costliest part of a rebuild's metadata).
+    ///
+    /// Reads the text with a per-type decoder (``JSONReader``); text it does
+    /// not take (a signature, an unknown member, ...) goes to `JSONDecoder`.
     public static func decodeForProjections(_ text: String) throws -> EventMetadata {
+        if let metadata = try? JSONReader.read(text, { try EventMetadata(withoutArguments: &$0) }) { return metadata }
+        return try decodeWithCodableForProjections(text)
+    }
+
+    /// `Codable`'s reading for the projections: the fallback, and what the
+    /// per-type decoder is tested against.
+    public static func decodeWithCodableForProjections(_ text: String) throws -> EventMetadata {
         try projectionDecoder.decode(EventMetadata.self, from: Data(text.utf8))
+    }
+
+    /// The per-type decoder behind ``decodeForProjections(_:)``: the members
+    /// `init(from:)` reads, `arguments` passed over, `signature` not taken.
+    init(withoutArguments r: inout JSONReader) throws {
+        typealias R = JSONReader
+        func uuid(_ r: inout JSONReader) throws -> UUID {
+            guard let id = UUID(uuidString: try r.string()) else { throw R.Unsupported() }
+            return id
+        }
+        var actor: String?, roles: [String]?, command: String?, arguments: Void?, commandID: UUID?, correlationID: UUID?
+        var causationID: UUID??, source: CommandSource?, decidedAt: Date?, osUser: String??, host: String??, credential: String??
+        try r.object { key, r in
+            switch key {
+            case "actor": try R.assign(&actor, r.string())
+            case "roles": try R.assign(&roles, r.array { try $0.string() })
+            case "command": try R.assign(&command, r.string())
+            case "arguments": try R.assign(&arguments, r.skipValue())
+            case "commandID": try R.assign(&commandID, uuid(&r))
+            case "correlationID": try R.assign(&correlationID, uuid(&r))
+            case "causationID": try R.assign(&causationID, r.optional(uuid))
+            case "source": try R.assign(&source, r.value())
+            case "decidedAt": try R.assign(&decidedAt, r.date())
+            case "osUser": try R.assign(&osUser, r.optional { try $0.string() })
+            case "host": try R.assign(&host, r.optional { try $0.string() })
+            case "credential": try R.assign(&credential, r.optional { try $0.string() })
+            default: throw R.Unsupported()
+            }
+        }
+        self.init(actor: try R.required(actor), roles: try R.required(roles), command: try R.required(command), arguments: nil,
+                  commandID: try R.required(commandID), correlationID: try R.required(correlationID), causationID: causationID ?? nil,
+                  source: try R.required(source), decidedAt: try R.required(decidedAt))
+        self.osUser = osUser ?? nil
+        self.host = host ?? nil
+        self.credential = credential ?? nil
     }
 
     private static let skipArguments = CodingUserInfoKey(rawValue: "syncledger.skipArguments")!

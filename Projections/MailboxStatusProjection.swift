@@ -44,31 +44,6 @@ public struct MailboxStatusProjection: Projection {
 
     public func handles(type: String) -> Bool { type.hasPrefix("Mailbox") }
 
-    /// Test results are decoded without their alerts, which the grid never
-    /// reads (the alerts are most of those events' bytes).
-    public func decode(_ recorded: RecordedEvent) throws -> ProjectedEvent {
-        guard recorded.type == "MailboxTestCompleted", recorded.schemaVersion == 1 else { return try ProjectedEvent(recorded) }
-        let grid = try Self.decoder.decode(TestResultForGrid.self, from: Data(recorded.data.utf8))
-        let event = MailboxTestCompleted(
-            mailbox: grid.mailbox, trigger: .testAndEnable, job: nil, requestedBy: grid.requestedBy, testedAt: grid.testedAt,
-            profile: nil, processEmailsFrom: nil, syncThisOrgOnly: false, statuses: grid.statuses, enabled: grid.enabled,
-            retryNumber: grid.retryNumber, nextRetryAt: grid.nextRetryAt, alerts: [])
-        return ProjectedEvent(recorded: recorded, event: .mailboxTestCompleted(event))
-    }
-
-    /// The fields of a `MailboxTestCompleted` (v1) that the grid shows.
-    struct TestResultForGrid: Decodable {
-        var mailbox: MailboxID
-        var requestedBy: UserPrincipalName
-        var testedAt: Date
-        var statuses: ChannelStatuses
-        var enabled: ChannelFlags
-        var retryNumber: Int
-        var nextRetryAt: Date?
-    }
-
-    static let decoder = DomainEvent.makeDecoder()
-
     public func apply(_ e: ProjectedEvent, in db: Connection) throws {
         let id: MailboxID
         switch e.event {

@@ -20,7 +20,7 @@ public struct ProjectedEvent: Sendable {
     /// Decodes a recorded event through the registry (and its metadata, when `withMetadata`).
     public init(_ recorded: RecordedEvent, withMetadata: Bool = false) throws {
         self.recorded = recorded
-        self.event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: Data(recorded.data.utf8))
+        self.event = try DomainEvent.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, json: recorded.data)
         self.knownMetadata = withMetadata ? try EventMetadata.decodeForProjections(recorded.metadata) : nil
     }
 

@@ -30,6 +30,10 @@
 //   syncledger-bench commands DB CLIENTS COMMANDS MAILBOXES SYNC   (CommandsBench.swift)
 //       Test & Enable commands through the facade from CLIENTS threads.
 //
+//   syncledger-bench decode DB [LIMIT]   (DecodeBench.swift)
+//       Decodes a domain ledger's events and metadata with Codable and with
+//       the per-type decoders the projections use; events/s of each.
+//
 // Defaults: facade 100000 events / 2000 mailboxes; time-travel 1000000 / 10000; merkle 1000000.
 import EventLog
 import Foundation
@@ -61,12 +65,13 @@ let defaults = mode == "time-travel" ? (1_000_000, 10_000) : (100_000, 2_000)
 let targetEvents = arguments.count > 0 ? Int(arguments[0]) ?? defaults.0 : defaults.0
 let mailboxCount = arguments.count > 1 ? Int(arguments[1]) ?? defaults.1 : defaults.1
 switch mode {
-case "append1", "batch", "replay", "asof", "workload", "commands":
+case "append1", "batch", "replay", "asof", "workload", "commands", "decode":
     do {
         switch (mode, arguments.count) {
         case ("append1", 3): try runAppend(batch: 1, database: arguments[0], workload: arguments[1], sync: arguments[2])
         case ("batch", 4): try runAppend(batch: max(1, Int(arguments[3]) ?? 1_000), database: arguments[0], workload: arguments[1], sync: arguments[2])
         case ("replay", 1): try runReplay(database: arguments[0])
+        case ("decode", 1), ("decode", 2): try runDecode(database: arguments[0], limit: arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000)
         case ("asof", 4):
             try runAsOf(database: arguments[0], workload: arguments[1], queries: Int(arguments[2]) ?? 1_000, seed: UInt64(arguments[3]) ?? 2)
         case ("commands", 5):
@@ -80,7 +85,7 @@ case "append1", "batch", "replay", "asof", "workload", "commands":
             FileHandle.standardError.write(Data("""
                 usage: syncledger-bench append1 DB WORKLOAD.tsv SYNC | batch DB WORKLOAD.tsv SYNC BATCH | replay DB
                        | asof DB WORKLOAD.tsv K SEED | workload N M P SEED OUT
-                       | commands DB CLIENTS COMMANDS MAILBOXES SYNC\n
+                       | commands DB CLIENTS COMMANDS MAILBOXES SYNC | decode DB [LIMIT]\n
                 """.utf8))
             exit(64)
         }

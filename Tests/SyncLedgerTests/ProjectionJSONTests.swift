@@ -6,46 +6,29 @@ import Testing
 
 @Suite("The projections' hand-written JSON")
 struct ProjectionJSONTests {
-    static let pieces = ["alice@contoso.com", "quote \" and back\\slash", "new\nline\ttab\r\u{8}\u{C}", "ctl \u{1}\u{1F} del \u{7F}",
-                         "slash / é ✓ 🙂", "\u{2028}\u{2029}", "", "user:x", "contoso-prod/queue:Support"]
-
-    func text(_ g: inout SplitMix) -> String {
-        (0..<Int.random(in: 1...3, using: &g)).map { _ in Self.pieces.randomElement(using: &g)! }.joined()
-    }
-
-    func date(_ g: inout SplitMix) -> Date {
-        // Whole milliseconds from before 1970 to past 2100: what the domain stores.
-        Date(timeIntervalSince1970: Double(Int64.random(in: -2_000_000_000_000...5_000_000_000_000, using: &g)) / 1000)
-    }
-
-    func maybe<T>(_ g: inout SplitMix, _ make: (inout SplitMix) -> T) -> T? {
-        Bool.random(using: &g) ? make(&g) : nil
-    }
-
     func outcome(_ g: inout SplitMix) -> ChannelOutcome {
-        ChannelOutcome(status: [.notRun, .success, .failure].randomElement(using: &g)!, errorCode: maybe(&g, text),
-                       transient: Bool.random(using: &g))
+        ChannelOutcome(status: g.pick([.notRun, .success, .failure]), errorCode: g.maybe { $0.text() }, transient: g.bool())
     }
 
     func mailbox(_ g: inout SplitMix) -> MailboxState {
-        let owner: MailboxOwner = Bool.random(using: &g) ? .user(UserPrincipalName(text(&g))) : .queue(QueueName(text(&g)))
+        let owner: MailboxOwner = g.bool() ? .user(UserPrincipalName(g.text())) : .queue(QueueName(g.text()))
         var state = MailboxState(
-            id: MailboxID(text(&g)), environment: EnvironmentID(text(&g)), owner: owner, emailAddress: EmailAddress(text(&g)),
-            configuration: MailboxConfiguration(profile: maybe(&g) { ProfileID(text(&$0)) }, incoming: IncomingDelivery.allCases.randomElement(using: &g)!,
+            id: MailboxID(g.text()), environment: EnvironmentID(g.text()), owner: owner, emailAddress: EmailAddress(g.text()),
+            configuration: MailboxConfiguration(profile: g.maybe { ProfileID($0.text()) }, incoming: IncomingDelivery.allCases.randomElement(using: &g)!,
                                                 outgoing: OutgoingDelivery.allCases.randomElement(using: &g)!,
                                                 appointmentsContactsTasks: ACTDelivery.allCases.randomElement(using: &g)!),
             approval: [.empty, .approved, .pendingApproval, .rejected].randomElement(using: &g)!)
-        state.approvedBy = maybe(&g) { UserPrincipalName(text(&$0)) }
-        state.approvedByMicrosoft365Admin = Bool.random(using: &g)
+        state.approvedBy = g.maybe { UserPrincipalName($0.text()) }
+        state.approvedByMicrosoft365Admin = g.bool()
         state.statuses = ChannelStatuses(incoming: outcome(&g), outgoing: outcome(&g), appointmentsContactsTasks: outcome(&g))
-        state.enabled = ChannelFlags(incoming: Bool.random(using: &g), outgoing: Bool.random(using: &g), appointmentsContactsTasks: Bool.random(using: &g))
-        state.lastTestedBy = maybe(&g) { UserPrincipalName(text(&$0)) }
-        state.lastTestedAt = maybe(&g, date)
+        state.enabled = ChannelFlags(incoming: g.bool(), outgoing: g.bool(), appointmentsContactsTasks: g.bool())
+        state.lastTestedBy = g.maybe { UserPrincipalName($0.text()) }
+        state.lastTestedAt = g.maybe { $0.date() }
         state.retryNumber = [0, 1, 10, -3, Int.max, Int.min].randomElement(using: &g)!
-        state.nextRetryAt = maybe(&g, date)
-        state.pendingRetry = maybe(&g) { g in
-            PendingRetry(requestedBy: UserPrincipalName(text(&g)), processEmailsFrom: maybe(&g, date), syncThisOrgOnly: Bool.random(using: &g),
-                         job: maybe(&g) { JobID(text(&$0)) })
+        state.nextRetryAt = g.maybe { $0.date() }
+        state.pendingRetry = g.maybe { g in
+            PendingRetry(requestedBy: UserPrincipalName(g.text()), processEmailsFrom: g.maybe { $0.date() }, syncThisOrgOnly: g.bool(),
+                         job: g.maybe { JobID($0.text()) })
         }
         return state
     }
@@ -71,9 +54,9 @@ struct ProjectionJSONTests {
         let encoder = DomainEvent.makeEncoder()
         for index in 0..<2_000 {
             let changes = (0..<Int.random(in: 0...4, using: &g)).map { _ in
-                FieldChange(field: text(&g), before: maybe(&g, text), after: maybe(&g, text))
+                FieldChange(field: g.text(), before: g.maybe { $0.text() }, after: g.maybe { $0.text() })
             }
-            let roles = (0..<Int.random(in: 0...3, using: &g)).map { _ in text(&g) }
+            let roles = (0..<Int.random(in: 0...3, using: &g)).map { _ in g.text() }
             #expect(FieldChange.json(changes) == String(decoding: try encoder.encode(changes), as: UTF8.self), "row \(index)")
             #expect(JSONBytes.array(of: roles) == String(decoding: try encoder.encode(roles), as: UTF8.self), "row \(index)")
         }

@@ -1,0 +1,258 @@
+import Foundation
+@testable import Projections
+@testable import ServerSideSync
+import SyncLedgerTesting
+import Testing
+
+/// The per-type event decoders (``JSONReader``) against `Codable`: random
+/// events of every type round-trip through ``DomainEvent/decode(type:schemaVersion:json:)``;
+/// the types with a decoder of their own are read by it (not by the fallback);
+/// and mangled texts either give `Codable`'s answer or are handed to it.
+@Suite("Event decoders")
+struct EventDecoderTests {
+    /// The types read by a per-type decoder; every other type goes to `Codable`.
+    static let fastTypes: Set<String> = ["MailboxTestCompleted", "MailboxCreated", "MailboxConfigured", "MailboxEmailApproved", "UserAdded",
+                                         "UserJoinedEnvironment", "ExchangeMailboxAdded", "ExchangeSyncOrgChanged"]
+    /// How many event types there are; `randomEvent` makes each of them.
+    static let typeCount = 37
+
+    @Test("1,000 random events of each of the 37 types round-trip, through the per-type decoder where there is one")
+    func everyTypeRoundTrips() throws {
+        var g = SplitMix(state: 2026_12_02)
+        let encoder = DomainEvent.makeEncoder(), decoder = DomainEvent.makeDecoder()
+        var names: Set<String> = []
+        for kind in 0..<Self.typeCount {
+            for index in 0..<1_000 {
+                let event = randomEvent(kind, &g)
+                let (name, version) = event.typeName
+                names.insert(name)
+                let json = String(decoding: try event.encodedData(using: encoder), as: UTF8.self)
+                #expect(try DomainEvent.decode(type: name, schemaVersion: version, json: json) == event, "\(name) #\(index): \(json)")
+                #expect(try DomainEvent.decode(type: name, schemaVersion: version, data: Data(json.utf8), using: decoder) == event)
+                let fast = try? JSONReader.read(json) { try DomainEvent.fastDecode(type: name, schemaVersion: version, &$0) }
+                #expect((fast != nil) == Self.fastTypes.contains(name), "\(name) #\(index): \(json)")
+                if let fast { #expect(fast == event, "\(name) #\(index)") }
+            }
+        }
+        #expect(names.count == Self.typeCount)
+        #expect(Self.fastTypes.isSubset(of: names))
+    }
+
+    @Test("20,000 mangled events of the fast types: the per-type decoder gives Codable's answer or hands the text on")
+    func mangledEventsAgreeWithCodable() throws {
+        var g = SplitMix(state: 99)
+        let encoder = DomainEvent.makeEncoder(), decoder = DomainEvent.makeDecoder()
+        let fastKinds = (0..<Self.typeCount).filter { Self.fastTypes.contains(randomEvent($0, &g).typeName.name) }
+        #expect(fastKinds.count == Self.fastTypes.count)
+        var outcomes = (fastAccepted: 0, fastRefused: 0, codableRefused: 0)
+        for index in 0..<20_000 {
+            let event = randomEvent(g.pick(fastKinds), &g)
+            let (name, version) = event.typeName
+            let json = mangle(String(decoding: try event.encodedData(using: encoder), as: UTF8.self), &g)
+            let codable = try? DomainEvent.decode(type: name, schemaVersion: version, data: Data(json.utf8), using: decoder)
+            let fast = try? JSONReader.read(json) { try DomainEvent.fastDecode(type: name, schemaVersion: version, &$0) }
+            if let fast {
+                #expect(codable == fast, "\(name) #\(index): \(json)")
+                outcomes.fastAccepted += 1
+            } else {
+                outcomes.fastRefused += 1
+            }
+            if codable == nil { outcomes.codableRefused += 1 }
+            // The public entry point answers as Codable does, value or error.
+            #expect((try? DomainEvent.decode(type: name, schemaVersion: version, json: json)) == codable, "\(name) #\(index): \(json)")
+        }
+        // The mangling reaches every branch: texts the fast path reads, texts it hands on, texts Codable rejects.
+        #expect(outcomes.fastAccepted > 2_000 && outcomes.fastRefused > 2_000 && outcomes.codableRefused > 2_000, "\(outcomes)")
+    }
+
+    @Test("5,000 random metadata texts, some mangled: the projections' decoder gives Codable's answer")
+    func metadataAgreesWithCodable() throws {
+        var g = SplitMix(state: 5)
+        let encoder = DomainEvent.makeEncoder()
+        var fastRead = 0
+        for index in 0..<5_000 {
+            var metadata = EventMetadata(
+                actor: g.text(), roles: (0..<Int.random(in: 0...3, using: &g)).map { _ in g.text() }, command: g.text(),
+                arguments: g.maybe { g in g.pick([Command.rejectEmail(MailboxID(g.text())), .setSignedMode(g.bool()), .processDueRetries]) },
+                commandID: UUID(), correlationID: UUID(), causationID: g.maybe { _ in UUID() }, source: g.pick(), decidedAt: g.date())
+            metadata.osUser = g.maybe { $0.text() }
+            metadata.host = g.maybe { $0.text() }
+            metadata.credential = g.maybe { $0.text() }
+            if index % 10 == 0 { metadata.signature = .init(head: g.text(), digest: g.text(), value: g.text()) }
+            var json = try metadata.encoded(using: encoder)
+            if index % 2 == 1 { json = mangle(json, &g) }
+            let codable = try? EventMetadata.decodeWithCodableForProjections(json)
+            #expect((try? EventMetadata.decodeForProjections(json)) == codable, "#\(index): \(json)")
+            if index % 2 == 0 {
+                var expected = metadata
+                expected.arguments = nil
+                #expect(codable == expected, "#\(index)")
+            }
+            if (try? JSONReader.read(json, { try EventMetadata(withoutArguments: &$0) })) != nil { fastRead += 1 }
+        }
+        #expect(fastRead > 2_000, "the per-type decoder read \(fastRead)")
+    }
+
+    // MARK: Mangling
+
+    /// One change to a JSON text: members reordered and spaced, dropped, made
+    /// `null`, repeated, given a value of another type or an unknown key; or
+    /// bytes cut off, changed or escaped.
+    func mangle(_ json: String, _ g: inout SplitMix) -> String {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any], let key = object.keys.randomElement(using: &g) else {
+            return json
+        }
+        func text(_ value: Any) -> String {
+            String(decoding: (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+        }
+        func members(_ object: [String: Any], spaced: Bool) -> String {
+            let separator = spaced ? " ,\n " : ","
+            return "{" + object.map { "\(text($0.key))\(spaced ? " : " : ":")\(text($0.value))" }.joined(separator: separator) + "}"
+        }
+        var bytes = Array(json.utf8)
+        switch Int.random(in: 0..<10, using: &g) {
+        case 0: return " " + members(object, spaced: true) + "\n"
+        case 1: object[key] = nil
+        case 2: object[key] = NSNull()
+        case 3: return "{" + "\(text(key)):\(text(object[key]!))," + members(object, spaced: false).dropFirst()
+        case 4: object[key] = g.pick([1.5 as Any, 2 as Any, "x" as Any, true as Any, [] as [Any], [:] as [String: Any], 1e3 as Any])
+        case 5: object["unknown"] = 1
+        case 6: return String(decoding: bytes.prefix(Int.random(in: 0..<bytes.count, using: &g)), as: UTF8.self)
+        case 7:
+            bytes[Int.random(in: 0..<bytes.count, using: &g)] = g.pick(Array("\"{}[],:01-9.eEa\\ tfn".utf8))
+            return String(decoding: bytes, as: UTF8.self)
+        case 8:
+            // A string member's value written with escapes (\uXXXX and \/), which reads the same.
+            guard let value = object[key] as? String else { return json }
+            let escaped = value.unicodeScalars.map { $0 == "/" ? "\\/" : ($0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\") ? String($0) : $0.value > 0xFFFF ? utf16Escapes($0) : String(format: "\\u%04X", $0.value) }
+            return "{" + "\(text(key)):\"\(escaped.joined())\"" + (object.count > 1 ? "," : "") + members(object.filter { $0.key != key }, spaced: false).dropFirst()
+        default: return members(object, spaced: false)
+        }
+        return members(object, spaced: g.bool())
+    }
+
+    func utf16Escapes(_ scalar: Unicode.Scalar) -> String {
+        String(scalar).utf16.map { String(format: "\\u%04x", $0) }.joined()
+    }
+
+    // MARK: Random events
+
+    /// A random event of the `kind`-th type (0..<37).
+    func randomEvent(_ kind: Int, _ g: inout SplitMix) -> DomainEvent {
+        let env = EnvironmentID(g.text()), upn = UserPrincipalName(g.text()), mailbox = MailboxID(g.text()), profile = ProfileID(g.text())
+        switch kind {
+        case 0: return .tenantCreated(TenantCreated(name: g.text(), firstGlobalAdmin: upn))
+        case 1: return .userAdded(UserAdded(user: upn, displayName: g.text()))
+        case 2: return .adminRoleGranted(AdminRoleGranted(user: upn, role: g.pick()))
+        case 3: return .adminRoleRevoked(AdminRoleRevoked(user: upn, role: g.pick()))
+        case 4:
+            return .environmentProvisioned(EnvironmentProvisioned(
+                environment: env, deployment: g.pick(), version: g.pick(["9.2.24011.00100", "9.1", "8.2.1.0"]), exchangeOnlineInTenant: g.bool(),
+                region: g.pick(), provisionedOn: g.date(), settings: emailSettings(&g), builtInRoles: (0..<Int.random(in: 0...2, using: &g)).map { _ in role(&g) }))
+        case 5: return .chinaExchangeAccessEnabled(ChinaExchangeAccessEnabled(environment: env))
+        case 6: return .userJoinedEnvironment(UserJoinedEnvironment(environment: env, user: upn))
+        case 7: return .teamCreated(TeamCreated(environment: env, team: TeamName(g.text())))
+        case 8: return .teamMemberAdded(TeamMemberAdded(environment: env, team: TeamName(g.text()), user: upn))
+        case 9: return .queueCreated(QueueCreated(environment: env, queue: QueueName(g.text()), emailAddress: EmailAddress(g.text())))
+        case 10: return .securityRoleCreated(SecurityRoleCreated(environment: env, role: role(&g)))
+        case 11: return .rolePrivilegeSet(RolePrivilegeSet(environment: env, role: RoleName(g.text()), privilege: g.pick(), level: g.pick(), previousLevel: g.pick()))
+        case 12: return .securityRoleAssigned(SecurityRoleAssigned(environment: env, role: RoleName(g.text()), principal: principal(&g)))
+        case 13: return .securityRoleRemoved(SecurityRoleRemoved(environment: env, role: RoleName(g.text()), principal: principal(&g)))
+        case 14: return .emailSettingsChanged(EmailSettingsChanged(environment: env, before: emailSettings(&g), after: emailSettings(&g)))
+        case 15: return .defaultServerProfileSet(DefaultServerProfileSet(environment: env, profile: profile, previous: g.maybe { ProfileID($0.text()) }))
+        case 16: return .serverProfileCreated(ServerProfileCreated(profile: profile, environment: env, settings: profileSettings(&g)))
+        case 17: return .serverProfileUpdated(ServerProfileUpdated(profile: profile, before: profileSettings(&g), after: profileSettings(&g)))
+        case 18: return .serverProfileLocationSet(ServerProfileLocationSet(profile: profile, location: g.text(), previous: g.maybe { $0.text() }))
+        case 19: return .serverProfileDeactivated(ServerProfileDeactivated(profile: profile))
+        case 20:
+            return .mailboxCreated(MailboxCreated(mailbox: mailbox, environment: env, owner: owner(&g), emailAddress: EmailAddress(g.text()),
+                                                  configuration: configuration(&g), approval: approval(&g)))
+        case 21: return .mailboxConfigured(MailboxConfigured(mailbox: mailbox, reason: g.pick([.edit, .applyDefaults]), before: configuration(&g), after: configuration(&g)))
+        case 22:
+            return .mailboxEmailAddressChanged(MailboxEmailAddressChanged(mailbox: mailbox, previous: EmailAddress(g.text()), emailAddress: EmailAddress(g.text()),
+                                                                          approvalBefore: approval(&g), approvalAfter: approval(&g)))
+        case 23:
+            return .mailboxEmailApproved(MailboxEmailApproved(mailbox: mailbox, emailAddress: EmailAddress(g.text()), approvedBy: upn,
+                                                              method: g.pick([.manual, .programmatic, .selfApproval, .selfApprovalByTestAndEnable]),
+                                                              previousStatus: approval(&g), approvedByMicrosoft365Admin: g.bool()))
+        case 24: return .mailboxEmailRejected(MailboxEmailRejected(mailbox: mailbox, emailAddress: EmailAddress(g.text()), rejectedBy: upn, previousStatus: approval(&g)))
+        case 25:
+            func outcome(_ g: inout SplitMix) -> ChannelOutcome {
+                ChannelOutcome(status: g.pick([.notRun, .success, .failure]), errorCode: g.maybe { $0.text() }, transient: g.bool())
+            }
+            let alerts = (0..<Int.random(in: 0...3, using: &g)).map { _ in
+                AlertNotice(level: g.pick(), code: g.text(), text: g.text(), mailbox: g.maybe { MailboxID($0.text()) }, profile: g.maybe { ProfileID($0.text()) },
+                            recipients: (0..<Int.random(in: 0...2, using: &g)).map { _ in UserPrincipalName(g.text()) })
+            }
+            return .mailboxTestCompleted(MailboxTestCompleted(
+                mailbox: mailbox, trigger: g.pick([.testAndEnable, .applyDefaults, .profileJob, .retry]), job: g.maybe { JobID($0.text()) },
+                requestedBy: upn, testedAt: g.date(), profile: g.maybe { ProfileID($0.text()) }, processEmailsFrom: g.maybe { $0.date() },
+                syncThisOrgOnly: g.bool(), statuses: ChannelStatuses(incoming: outcome(&g), outgoing: outcome(&g), appointmentsContactsTasks: outcome(&g)),
+                enabled: ChannelFlags(incoming: g.bool(), outgoing: g.bool(), appointmentsContactsTasks: g.bool()), retryNumber: g.integer(),
+                nextRetryAt: g.maybe { $0.date() }, alerts: alerts))
+        case 26: return .exchangeMailboxAdded(ExchangeMailboxAdded(emailAddress: EmailAddress(g.text()), syncOrg: g.maybe { EnvironmentID($0.text()) }))
+        case 27: return .exchangeOutageRecorded(ExchangeOutageRecorded(from: g.date(), until: g.date()))
+        case 28: return .exchangeSyncOrgChanged(ExchangeSyncOrgChanged(emailAddress: EmailAddress(g.text()), syncOrg: env, previous: g.maybe { EnvironmentID($0.text()) }))
+        case 29:
+            return .profileTestJobStarted(ProfileTestJobStarted(job: JobID(g.text()), profile: profile,
+                                                                mailboxes: (0..<Int.random(in: 0...3, using: &g)).map { _ in MailboxID(g.text()) }, requestedBy: upn))
+        case 30:
+            return .profileTestJobCompleted(ProfileTestJobCompleted(job: JobID(g.text()), profile: profile, succeeded: g.integer(), failed: g.integer(),
+                                                                    retrying: g.integer()))
+        case 31:
+            return .commandRefused(CommandRefused(command: g.text(), target: g.maybe { $0.text() }, actor: g.text(),
+                                                  rolesHeld: (0..<Int.random(in: 0...3, using: &g)).map { _ in g.text() }, code: g.text(),
+                                                  category: g.pick([.permission, .rule, .notFound]), message: g.text()))
+        case 32: return .checkpointKeyRegistered(CheckpointKeyRegistered(name: g.text(), publicKey: g.text(), registeredBy: upn))
+        case 33: return .signingKeyEnrolled(SigningKeyEnrolled(user: upn, publicKey: g.text(), enrolledBy: UserPrincipalName(g.text()), previous: g.maybe { $0.text() }))
+        case 34: return .signedModeChanged(SignedModeChanged(enabled: g.bool(), changedBy: upn))
+        case 35:
+            return .accessTokenIssued(AccessTokenIssued(id: g.text(), user: upn, scope: g.pick(), tokenHash: g.text(), expiresAt: g.maybe { $0.date() },
+                                                        issuedBy: UserPrincipalName(g.text())))
+        default: return .accessTokenRevoked(AccessTokenRevoked(id: g.text(), user: upn, revokedBy: UserPrincipalName(g.text())))
+        }
+    }
+
+    func approval(_ g: inout SplitMix) -> EmailApprovalStatus { g.pick([.empty, .approved, .pendingApproval, .rejected]) }
+
+    func owner(_ g: inout SplitMix) -> MailboxOwner { g.bool() ? .user(UserPrincipalName(g.text())) : .queue(QueueName(g.text())) }
+
+    func principal(_ g: inout SplitMix) -> Principal { g.bool() ? .user(UserPrincipalName(g.text())) : .team(TeamName(g.text())) }
+
+    func configuration(_ g: inout SplitMix) -> MailboxConfiguration {
+        MailboxConfiguration(profile: g.maybe { ProfileID($0.text()) }, incoming: g.pick(), outgoing: g.pick(), appointmentsContactsTasks: g.pick())
+    }
+
+    func role(_ g: inout SplitMix) -> RoleDefinition {
+        RoleDefinition(name: RoleName(g.text()), privileges: (0..<Int.random(in: 0...3, using: &g)).map { _ in PrivilegeGrant(g.pick(), g.pick()) }, builtIn: g.bool())
+    }
+
+    func emailSettings(_ g: inout SplitMix) -> EmailSettings {
+        var settings = EmailSettings()
+        settings.incoming = g.pick()
+        settings.outgoing = g.pick()
+        settings.appointmentsContactsTasks = g.pick()
+        settings.processEmailsOnlyForApprovedUsers = g.bool()
+        settings.processEmailsOnlyForApprovedQueues = g.bool()
+        settings.requirePrivilegeToSelfApprove = g.bool()
+        return settings
+    }
+
+    func profileSettings(_ g: inout SplitMix) -> ProfileSettings {
+        let authentication: Authentication = g.pick([
+            .serverToServer, .credentialsByUserOrQueue, .oauthCrossTenant(tenantID: g.text(), applicationID: g.text(), clientSecretFingerprint: g.text()),
+            .credentialsInProfile(userName: g.text(), passwordFingerprint: g.text()),
+        ])
+        var options = ProfileOptions()
+        options.processEmailsReceivedAfter = g.maybe { $0.date() }
+        options.minPollingIntervalMinutes = g.integer()
+        options.maxConcurrentConnections = g.integer()
+        options.moveFailedEmailsToUndeliverableFolder = g.bool()
+        options.sendAlertEmailToOwner = g.bool()
+        options.timeoutMailboxConnection = g.bool()
+        options.timeoutMailboxConnectionAfterMilliseconds = g.integer()
+        options.useAutoDiscover = g.bool()
+        return ProfileSettings(name: g.text(), serverType: g.pick(), authentication: authentication, owner: UserPrincipalName(g.text()), options: options,
+                               serverLocation: g.maybe { $0.text() })
+    }
+}
