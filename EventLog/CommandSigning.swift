@@ -24,7 +24,7 @@ public enum CommandSigning {
 
     /// The message a signature covers.
     public static func message(ledgerID: String, headPosition: Int64, headHash: [UInt8], commandID: UUID, actor: String, digest: [UInt8]) -> Data {
-        Data("SYNCLEDGER-COMMAND-V1\n\(ledgerID)\n\(headPosition):\(hexString(headHash))\n\(commandID.uuidString.lowercased())\n\(actor)\n\(hexString(digest))\n".utf8)
+        Data("SYNCLEDGER-COMMAND-V1\n\(ledgerID)\n\(headPosition):\(hexString(headHash))\n\(commandID.lowercasedText)\n\(actor)\n\(hexString(digest))\n".utf8)
     }
 
     public static func sign(_ message: Data, with key: Key) throws -> [UInt8] { Array(try key.signature(for: message)) }

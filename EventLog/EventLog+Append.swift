@@ -139,7 +139,7 @@ public final class WriteTransaction {
             let hash = HashChain.hash(previous: previousHash, canonical: canonical)
             try statement.bind([
                 .integer(position.rawValue), .text(event.stream.rawValue), .integer(version.rawValue),
-                .text(event.id.uuidString.lowercased()), .text(event.type), .integer(Int64(event.schemaVersion)),
+                .text(event.id.lowercasedText), .text(event.type), .integer(Int64(event.schemaVersion)),
                 .text(event.data), .text(event.metadata), .integer(recordedAt), .blob(previousHash), .blob(hash),
             ])
             try statement.step()

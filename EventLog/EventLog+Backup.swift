@@ -33,7 +33,7 @@ extension EventLog {
         guard !FileManager.default.fileExists(atPath: destination) else { throw BackupError.destinationExists(path: destination) }
         let url = URL(fileURLWithPath: destination)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).backup-\(UUID().uuidString.lowercased())").path
+            .appendingPathComponent(".\(url.lastPathComponent).backup-\(UUID().lowercasedText)").path
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
         try reader.withLock { (db: inout Connection) throws in
             try db.execute("PRAGMA query_only = OFF")  // the connection itself stays read-only

@@ -58,7 +58,7 @@ extension Connection {
     func event(withID id: UUID) throws(SQLiteError) -> RecordedEvent? {
         let statement = try statement("SELECT \(eventColumns) FROM events WHERE event_id = ?")
         defer { statement.reset() }
-        try statement.bind([.text(id.uuidString.lowercased())])
+        try statement.bind([.text(id.lowercasedText)])
         guard try statement.step() else { return nil }
         return try statement.recordedEvent()
     }

@@ -61,11 +61,11 @@ public enum AppendError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongExpectedVersion(let stream, let expected, let actual):
             "concurrency conflict on stream \(stream): expected \(expected), but it is at \(actual)"
         case .eventIDReused(let id, let position):
-            "event id \(id.uuidString.lowercased()) is already recorded at \(position) with different content"
+            "event id \(id.lowercasedText) is already recorded at \(position) with different content"
         case .partialRetry(let ids):
             "\(ids.count) event id(s) of this batch are already recorded but the others are not: not a valid retry"
         case .invalidEvent(let id, let reason):
-            "event \(id.uuidString.lowercased()) is invalid: \(reason)"
+            "event \(id.lowercasedText) is invalid: \(reason)"
         case .storage(let error):
             "the event log could not be written: \(error)"
         }

@@ -48,7 +48,7 @@ public enum HashChain {
         appendInteger(UInt64(bitPattern: position.rawValue), to: &bytes)
         appendString(stream.rawValue, to: &bytes)
         appendInteger(UInt64(bitPattern: streamVersion.rawValue), to: &bytes)
-        appendString(id.uuidString.lowercased(), to: &bytes)
+        appendString(id.lowercasedText, to: &bytes)
         appendString(type, to: &bytes)
         appendInteger(UInt64(schemaVersion), to: &bytes)
         appendString(data, to: &bytes)

@@ -108,7 +108,7 @@ public struct AuditTrailProjection: Projection {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, .integer(e.position), .text(e.recordedAtText), .text(Timestamp.format(metadata.decidedAt)), .text(metadata.actor), .text(rolesJSON),
             .text(metadata.command), .text(e.recorded.type), .text(object), .text(changesJSON),
-            .text(metadata.commandID.uuidString.lowercased()), .text(metadata.correlationID.uuidString.lowercased()),
+            .text(metadata.commandID.lowercasedText), .text(metadata.correlationID.lowercasedText),
             .text(metadata.source.rawValue), .text(outcome), .optionalText(code), .optionalText(message))
     }
 
@@ -313,7 +313,7 @@ public struct CommandsProjection: Projection {
             INSERT INTO commands(command_id, name, actor, source, first_position, last_position, event_count, outcome, refusal_code, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT (command_id) DO UPDATE SET last_position = excluded.last_position, event_count = event_count + 1
-            """, .text(metadata.commandID.uuidString.lowercased()), .text(metadata.command), .text(metadata.actor),
+            """, .text(metadata.commandID.lowercasedText), .text(metadata.command), .text(metadata.actor),
             .text(metadata.source.rawValue), position, position, .text(outcome), .optionalText(code), .text(Timestamp.format(metadata.decidedAt)))
     }
 
@@ -321,7 +321,7 @@ public struct CommandsProjection: Projection {
     public static func positions(of commandID: UUID, in db: Connection) throws -> (first: Int64, last: Int64)? {
         let statement = try db.statement("SELECT first_position, last_position FROM commands WHERE command_id = ?")
         defer { statement.reset() }
-        try statement.bind([.text(commandID.uuidString.lowercased())])
+        try statement.bind([.text(commandID.lowercasedText)])
         guard try statement.step() else { return nil }
         return (statement.int64(at: 0), statement.int64(at: 1))
     }

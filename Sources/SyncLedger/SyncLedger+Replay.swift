@@ -51,7 +51,7 @@ extension SyncLedger {
                     let outcome = try target.run(in: tx, actor: request.actor, source: request.source, ids: request.ids, at: request.at) { _ in
                         request.command
                     }
-                    var line = ReplayedCommand(commandID: request.ids.commandID.uuidString.lowercased(), command: request.command.name,
+                    var line = ReplayedCommand(commandID: request.ids.commandID.lowercasedText, command: request.command.name,
                                                actor: request.actor.description, outcome: "accepted", refusalCode: nil, message: nil, events: 0)
                     switch outcome {
                     case .success(let execution):

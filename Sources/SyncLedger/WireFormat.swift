@@ -22,7 +22,7 @@ public struct EventJSON: Encodable, Sendable {
         type = e.type
         schemaVersion = e.schemaVersion
         recordedAt = Timestamp.format(e.recordedAt)
-        id = e.id.uuidString.lowercased()
+        id = e.id.lowercasedText
         data = RawJSON(e.data)
         metadata = RawJSON(e.metadata)
         hash = hexString(e.hash)

@@ -22,4 +22,27 @@ struct IdentifierTests {
         #expect(ids.map { $0.uuidString.lowercased() } == ids.map { $0.uuidString.lowercased() }.sorted())
         #expect(Set((0..<1_000).map { _ in UUID.timeOrdered(at: start) }).count == 1_000)
     }
+
+    @Test("lowercasedText is uuidString.lowercased(), for 10,000 random ids and the extremes")
+    func lowercasedTextIsTheLowercasedUUIDString() {
+        var ids = (0..<10_000).map { _ in UUID() }
+        ids += [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+        for id in ids { #expect(id.lowercasedText == id.uuidString.lowercased()) }
+        #expect(ids.last?.lowercasedText == "ffffffff-ffff-ffff-ffff-ffffffffffff")
+    }
+
+    @Test("the random part of time-ordered ids covers all 74 bits")
+    func theRandomBitsVary() {
+        // OR and AND over many ids: every random bit is seen both set and clear.
+        let ids = (0..<2_000).map { _ in UUID.timeOrdered(at: Date(timeIntervalSince1970: 0)) }
+        var any = [UInt8](repeating: 0, count: 16), all = [UInt8](repeating: 255, count: 16)
+        for id in ids {
+            withUnsafeBytes(of: id.uuid) { bytes in
+                for index in 0..<16 { any[index] |= bytes[index]; all[index] &= bytes[index] }
+            }
+        }
+        #expect(any == [0, 0, 0, 0, 0, 0, 0x7F, 0xFF, 0xBF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(all == [0, 0, 0, 0, 0, 0, 0x70, 0, 0x80, 0, 0, 0, 0, 0, 0, 0])
+    }
 }
