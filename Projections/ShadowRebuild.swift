@@ -39,6 +39,8 @@ public final class ShadowRebuild {
     public let targets: [any Projection]
     /// The position the scratch fold reached.
     public private(set) var foldedThrough: Position = .origin
+    /// The rows ``copy(into:rows:)`` has copied so far.
+    public private(set) var rowsCopied = 0
 
     let suffix: String
     let scratch: Connection
@@ -121,6 +123,13 @@ public final class ShadowRebuild {
 
     // MARK: 3. Copy
 
+    /// The rows the copy step moves in all: every row of the scratch tables.
+    public func rowsToCopy() throws -> Int {
+        try tables.reduce(0) { sum, table in
+            sum + Int(try scratch.scalar("SELECT count(*) FROM \"\(table)\"")?.int64 ?? 0)
+        }
+    }
+
     /// Copies at most `limit` scratch rows into the shadow tables on `db`,
     /// continuing where the last call stopped, in each table's storage order.
     ///
@@ -136,6 +145,7 @@ public final class ShadowRebuild {
             while copied < limit, try reading.step() {
                 try db.run(insert, arguments: (0..<reading.columnCount).map { reading.value(at: $0) })
                 copied += 1
+                rowsCopied += 1
             }
             if copied >= limit { return false }
             self.reading = nil

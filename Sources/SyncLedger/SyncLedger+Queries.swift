@@ -229,10 +229,14 @@ extension SyncLedger {
     /// else `TMPDIR`, else `/var/tmp` or `/tmp`) and needs about the
     /// projections' size. Rebuilds in this process run one at a time.
     ///
+    /// - Parameters:
+    ///   - progress: Called with (position folded, head) every 10,000 events and at the end of the fold.
+    ///   - copyProgress: Called with (rows copied, rows in all) after each copy transaction.
     /// - Returns: The events folded (the log as it was when the rebuild began).
     @discardableResult
     public func rebuild(_ names: Set<String>? = nil, copyChunk: Int = ShadowRebuild.defaultCopyChunk,
-                        progress: ((Position, Position) -> Void)? = nil) throws(SyncLedgerError) -> Int64 {
+                        progress: ((Position, Position) -> Void)? = nil,
+                        copyProgress: ((Int, Int) -> Void)? = nil) throws(SyncLedgerError) -> Int64 {
         guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
         if let names {
             let known = Set(projectionNames)
@@ -242,14 +246,15 @@ extension SyncLedger {
         }
         guard copyChunk > 0 else { throw .invalidInput("copyChunk must be at least 1 (got \(copyChunk))") }
         do {
-            return try rebuilding.withLock { _ in try rebuildBounded(names, copyChunk: copyChunk, progress: progress) }
+            return try rebuilding.withLock { _ in try rebuildBounded(names, copyChunk: copyChunk, progress: progress, copyProgress: copyProgress) }
         } catch {
             runner.reset()
             throw SyncLedgerError.wrap(error)
         }
     }
 
-    private func rebuildBounded(_ names: Set<String>?, copyChunk: Int, progress: ((Position, Position) -> Void)?) throws -> Int64 {
+    private func rebuildBounded(_ names: Set<String>?, copyChunk: Int, progress: ((Position, Position) -> Void)?,
+                                copyProgress: ((Int, Int) -> Void)?) throws -> Int64 {
         let (head, targets) = try log.withReadTransaction { db in (try db.headPosition(), try self.runner.rebuildTargets(names, in: db)) }
         let shadow = try ShadowRebuild(targets: targets)
         let count = try shadow.fold(through: head, events: { after, through, body in
@@ -260,7 +265,12 @@ extension SyncLedger {
                 try self.runner.prepare(tx.connection)
                 try shadow.createShadows(in: tx.connection)
             }
-            while !(try log.withWriteTransaction { tx in try shadow.copy(into: tx.connection, rows: copyChunk) }) {}
+            let total = copyProgress == nil ? 0 : try shadow.rowsToCopy()
+            var done = false
+            while !done {
+                done = try log.withWriteTransaction { tx in try shadow.copy(into: tx.connection, rows: copyChunk) }
+                copyProgress?(shadow.rowsCopied, total)
+            }
             try log.withWriteTransaction { tx in
                 try shadow.swap(in: tx.connection, runner: self.runner, through: try tx.head().position, events: tx.events)
             }

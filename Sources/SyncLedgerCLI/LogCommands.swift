@@ -197,7 +197,8 @@ struct ProjectionsCommand: ParsableCommand {
             10,000 rows per transaction, then swaps them in one short transaction that also applies the commands \
             committed meanwhile. Commands and queries go on throughout; queries see the old tables until the swap. \
             The scratch file needs about the read models' size where SQLite keeps temporary files \
-            (SQLITE_TMPDIR, else TMPDIR, else /var/tmp).
+            (SQLITE_TMPDIR, else TMPDIR, else /var/tmp). On a terminal, standard error shows how far the fold \
+            (events) and the copy (rows) have come.
             """)
         @OptionGroup var store: StoreOptions
         @Option(help: "Only this projection (repeatable).") var name: [String] = []
@@ -205,7 +206,8 @@ struct ProjectionsCommand: ParsableCommand {
             let ledger = try store.open(progress: true)
             try reportingFailure(json: store.json) {
                 let started = Date()
-                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), progress: Progress.reporter(label: "rebuilding"))
+                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), progress: Progress.reporter(label: "rebuilding"),
+                                              copyProgress: Progress.counter(label: "copying rows"))
                 let seconds = Date().timeIntervalSince(started)
                 if store.json {
                     Output.printJSON(["events": AnyEncodable(count), "seconds": AnyEncodable(seconds)])

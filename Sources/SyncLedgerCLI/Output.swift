@@ -71,6 +71,14 @@ struct AnyEncodable: Encodable {
 enum Progress {
     static var isTerminal: Bool { isatty(2) == 1 }
 
+    /// `label: done/total` on the terminal's last line, for counts that are not positions.
+    static func counter(label: String) -> (@Sendable (Int, Int) -> Void)? {
+        guard isTerminal else { return nil }
+        return { done, total in
+            FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)\(done == total ? "\n" : "")".utf8))
+        }
+    }
+
     static func reporter(label: String) -> (@Sendable (Position, Position) -> Void)? {
         guard isTerminal else { return nil }
         return { done, total in

@@ -5,6 +5,7 @@ import ServerSideSync
 import SQLite
 @testable import SyncLedger
 import SyncLedgerTesting
+import Synchronization
 import Testing
 
 @Suite("Rebuilds in bounded transactions")
@@ -30,6 +31,21 @@ struct BoundedRebuildTests {
         })
         try log.withWriteTransaction { tx in try shadow.createShadows(in: tx.connection) }
         return shadow
+    }
+
+    @Test("the copy step reports each transaction's rows: 3 more each time, then the last")
+    func theCopyReportsItsProgress() throws {
+        let f = try Fixture()
+        _ = try FacadeTests().scenario(f)
+        let rows = try f.ledger.log.withReadTransaction { db in
+            try f.ledger.runner.projections.flatMap(\.tables).reduce(0) { $0 + Int(try db.scalar("SELECT count(*) FROM \"\($1)\"")?.int64 ?? 0) }
+        }
+        let reports = Mutex<[(done: Int, total: Int)]>([])
+        try f.ledger.rebuild(copyChunk: 3, copyProgress: { done, total in reports.withLock { $0.append((done, total)) } })
+        let copied = reports.withLock { $0 }
+        #expect(rows > 100)
+        #expect(copied.map(\.done) == Array(stride(from: 3, through: rows, by: 3)) + [rows])
+        #expect(copied.allSatisfy { $0.total == rows })
     }
 
     @Test func aRebuildCopyingThreeRowsATransactionEqualsTheInlineTables() throws {
