@@ -94,11 +94,11 @@ extension EventLog {
                   PRIMARY KEY (level, idx)
                 ) STRICT, WITHOUT ROWID
                 """)
-            for name in merkleTriggerSQL.keys.sorted() { try db.execute(merkleTriggerSQL[name]!) }
+            for name in legacyMerkleTriggerSQL.keys.sorted() { try db.execute(legacyMerkleTriggerSQL[name]!) }
             let statement = try db.prepare("SELECT \(eventColumns) FROM events ORDER BY position")
             var index: Int64 = 0
             while try statement.step() {
-                try db.appendMerkleLeaf(index: index, hash: MerkleTree.leafHash(of: try statement.recordedEvent()))
+                try db.appendMerkleLeaf(index: index, hash: MerkleTree.leafHash(of: try statement.recordedEvent()), layout: .byLevel)
                 index += 1
             }
         }
@@ -117,11 +117,39 @@ extension EventLog {
                 BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
                 """)
         }
+        // The same nodes keyed by their last leaf, then level, so that an
+        // append's nodes share one page (MerkleTree); converted, not recomputed.
+        migrator.register("5-merkle-by-last-leaf") { db in
+            try db.execute("""
+                CREATE TABLE merkle_subtrees (
+                  last_leaf INTEGER NOT NULL CHECK (last_leaf >= 0),  -- 0-based index of the subtree's last leaf
+                  level     INTEGER NOT NULL CHECK (level >= 0),
+                  hash      BLOB    NOT NULL CHECK (length(hash) = 32),
+                  PRIMARY KEY (last_leaf, level)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO merkle_subtrees(last_leaf, level, hash)
+                  SELECT ((idx + 1) << level) - 1, level, hash FROM merkle_nodes ORDER BY ((idx + 1) << level) - 1, level;
+                DROP TABLE merkle_nodes;
+                """)
+            for name in merkleTriggerSQL.keys.sorted() { try db.execute(merkleTriggerSQL[name]!) }
+        }
         return migrator
     }()
 
     /// The triggers that keep the Merkle tree's nodes append-only.
     static let merkleTriggerSQL: [String: String] = [
+        "merkle_subtrees_no_update": """
+            CREATE TRIGGER merkle_subtrees_no_update BEFORE UPDATE ON merkle_subtrees
+            BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: UPDATE is not allowed'); END
+            """,
+        "merkle_subtrees_no_delete": """
+            CREATE TRIGGER merkle_subtrees_no_delete BEFORE DELETE ON merkle_subtrees
+            BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: DELETE is not allowed'); END
+            """,
+    ]
+
+    /// Migration 3's triggers on the first layout's table (dropped with it by migration 5).
+    static let legacyMerkleTriggerSQL: [String: String] = [
         "merkle_nodes_no_update": """
             CREATE TRIGGER merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes
             BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: UPDATE is not allowed'); END

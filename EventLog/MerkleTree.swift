@@ -12,11 +12,18 @@ import SQLite
 ///   MTH(D[n]) = SHA-256(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])); the empty tree's
 ///   hash is SHA-256 of nothing.
 ///
-/// The log stores the hash of every *complete* subtree in `merkle_nodes`
+/// The log stores the hash of every *complete* subtree in `merkle_subtrees`
 /// (`level` 0 = leaves; node (level, index) covers leaves
 /// [index·2^level, (index+1)·2^level)), written in the append's own
 /// transaction: one leaf plus, on average, one interior node per event. Every
 /// root, inclusion proof and consistency proof is then O(log n) reads.
+///
+/// The table is keyed by the subtree's last leaf, then its level, so the
+/// nodes one append completes (its leaf and every subtree it closes) are
+/// neighbours at the table's right edge: one page written per append. The
+/// first layout (`merkle_nodes`, keyed by level and index, until migration
+/// 5) kept each level's right edge on a page of its own, so an append wrote
+/// about two.
 public enum MerkleTree {
     /// The hash of the empty tree.
     public static let emptyRoot = Array(SHA256.hash(data: Data()))
@@ -177,12 +184,43 @@ public enum MerkleTree {
     }
 }
 
+/// Where the complete subtrees' hashes are stored.
+enum MerkleLayout {
+    /// `merkle_subtrees (last_leaf, level)`: the layout since migration 5.
+    case byLastLeaf
+    /// `merkle_nodes (level, idx)`: migration 3's layout, which only that
+    /// migration still writes (migration 5 converts it).
+    case byLevel
+
+    var select: String {
+        switch self {
+        case .byLastLeaf: "SELECT hash FROM merkle_subtrees WHERE last_leaf = ? AND level = ?"
+        case .byLevel: "SELECT hash FROM merkle_nodes WHERE idx = ? AND level = ?"
+        }
+    }
+
+    var insert: String {
+        switch self {
+        case .byLastLeaf: "INSERT INTO merkle_subtrees(last_leaf, level, hash) VALUES (?, ?, ?)"
+        case .byLevel: "INSERT INTO merkle_nodes(idx, level, hash) VALUES (?, ?, ?)"
+        }
+    }
+
+    /// The first key column of node (`level`, `index`).
+    func key(level: Int, index: Int64) -> Int64 {
+        switch self {
+        case .byLastLeaf: ((index + 1) << Int64(level)) - 1
+        case .byLevel: index
+        }
+    }
+}
+
 extension Connection {
     /// The stored hash of complete subtree (`level`, `index`).
-    func merkleNode(level: Int, index: Int64) throws -> [UInt8] {
-        let statement = try statement("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
+    func merkleNode(level: Int, index: Int64, layout: MerkleLayout = .byLastLeaf) throws -> [UInt8] {
+        let statement = try statement(layout.select)
         defer { statement.reset() }
-        try statement.bind([.int(level), .integer(index)])
+        try statement.bind([.integer(layout.key(level: level, index: index)), .int(level)])
         guard try statement.step() else {
             throw SQLiteError(code: .corrupt, message: "the Merkle tree lacks node (\(level), \(index))")
         }
@@ -190,21 +228,21 @@ extension Connection {
     }
 
     /// Stores leaf `index` and every complete subtree it closes.
-    func appendMerkleLeaf(index: Int64, hash: [UInt8]) throws(SQLiteError) {
-        let insert = try statement("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)")
-        try insert.bind([.int(0), .integer(index), .blob(hash)])
+    func appendMerkleLeaf(index: Int64, hash: [UInt8], layout: MerkleLayout = .byLastLeaf) throws(SQLiteError) {
+        let insert = try statement(layout.insert)
+        try insert.bind([.integer(layout.key(level: 0, index: index)), .int(0), .blob(hash)])
         try insert.step()
         insert.reset()
         var level = 0, position = index, current = hash
         while position & 1 == 1 {
             let left: [UInt8]
-            do { left = try merkleNode(level: level, index: position - 1) } catch let error as SQLiteError { throw error } catch {
+            do { left = try merkleNode(level: level, index: position - 1, layout: layout) } catch let error as SQLiteError { throw error } catch {
                 throw SQLiteError(code: .error, message: "\(error)")
             }
             current = MerkleTree.nodeHash(left, current)
             level += 1
             position >>= 1
-            try insert.bind([.int(level), .integer(position), .blob(current)])
+            try insert.bind([.integer(layout.key(level: level, index: position)), .int(level), .blob(current)])
             try insert.step()
             insert.reset()
         }

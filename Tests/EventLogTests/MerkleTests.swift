@@ -1,5 +1,5 @@
 import Crypto
-import EventLog
+@testable import EventLog
 import Foundation
 import SQLite
 import Testing
@@ -87,12 +87,57 @@ struct MerkleTests {
         let folder = TemporaryFolder()
         let (log, leaves) = try makeLog(folder, count: 23)
         _ = consume log
-        // What an older SyncLedger left: no Merkle table and no record of its migration.
+        // What an older SyncLedger left: no Merkle table and no record of its migrations.
         let db = try Connection(path: folder.path())
-        try db.execute("DROP TABLE merkle_nodes; DELETE FROM eventlog_migrations WHERE identifier = '3-merkle-tree'")
+        try db.execute("DROP TABLE merkle_subtrees; DELETE FROM eventlog_migrations WHERE identifier IN ('3-merkle-tree', '5-merkle-by-last-leaf')")
         let reopened = try EventLog.open(at: folder.path())
         #expect(try reopened.merkleRoot(size: 23) == Self.reference(leaves[...]))
         #expect(try reopened.verify().isIntact)
+    }
+
+    /// The rows of the tree's table, in key order.
+    func subtrees(_ path: String) throws -> [[SQLiteValue]] {
+        let db = try Connection(path: path, mode: .readOnly)
+        defer { db.close() }
+        let statement = try db.prepare("SELECT last_leaf, level, hash FROM merkle_subtrees ORDER BY last_leaf, level")
+        var rows: [[SQLiteValue]] = []
+        while try statement.step() { rows.append((0..<3).map { statement.value(at: $0) }) }
+        return rows
+    }
+
+    @Test("a tree in the first layout (level, idx) is converted row for row; proofs and verify agree")
+    func theFirstLayoutIsConverted() throws {
+        let folder = TemporaryFolder()
+        let (log, leaves) = try makeLog(folder, count: 37)
+        let proof = try log.inclusionProof(of: Position(6), size: 37)
+        _ = consume log
+        let expected = try subtrees(folder.path())
+        // Every complete subtree: 37 + 18 + 9 + 4 + 2 + 1; the nodes an append completes are neighbours.
+        #expect(expected.count == 71)
+        #expect(expected.filter { $0[0] == .integer(35) }.map { $0[1] } == [0, 1, 2].map { SQLiteValue.integer($0) })
+        // Put the tree back as migration 3 stored it, without migration 5.
+        let db = try Connection(path: folder.path())
+        try db.execute("""
+            CREATE TABLE merkle_nodes (
+              level INTEGER NOT NULL CHECK (level >= 0),
+              idx   INTEGER NOT NULL CHECK (idx >= 0),
+              hash  BLOB    NOT NULL CHECK (length(hash) = 32),
+              PRIMARY KEY (level, idx)
+            ) STRICT, WITHOUT ROWID;
+            INSERT INTO merkle_nodes(level, idx, hash) SELECT level, ((last_leaf + 1) >> level) - 1, hash FROM merkle_subtrees;
+            DROP TABLE merkle_subtrees;
+            DELETE FROM eventlog_migrations WHERE identifier = '5-merkle-by-last-leaf';
+            """)
+        for sql in EventLog.legacyMerkleTriggerSQL.values { try db.execute(sql) }
+        db.close()
+        let reopened = try EventLog.open(at: folder.path())
+        #expect(try subtrees(folder.path()) == expected)
+        #expect(try reopened.merkleRoot(size: 37) == Self.reference(leaves[...]))
+        let again = try reopened.inclusionProof(of: Position(6), size: 37)
+        #expect(again.proof == proof.proof && again.root == proof.root && again.leaf == proof.leaf)
+        #expect(try reopened.verify().isIntact)
+        try reopened.append([event(38, StreamID("s2"))])
+        #expect(try reopened.merkleRoot(size: 38) == Self.reference((try allEvents(reopened).map { MerkleTree.leafHash(of: $0) })[...]))
     }
 
     @Test func verifyAgainstATreeHeadCatchesTruncationAndRechainedRewrites() throws {
