@@ -238,14 +238,13 @@ public struct ProjectionRunner: Sendable {
 
     // MARK: Checking stored read models against the log
 
-    /// Folds the log through `head` into a scratch database with a runner of
-    /// its own and compares every table, row by row in primary-key order, with
-    /// what `stored` holds. Only reads `stored`.
+    /// Compares every table, row by row in primary-key order, with the fold
+    /// in `expected`, which must have reached `head`. Only reads `stored`.
     ///
     /// - Returns: The first difference (by projection, then table, then key),
     ///   or `nil` when every stored table equals the fold.
-    public func compareStored(_ stored: Connection, head: Position, events: EventSource,
-                              progress: ((Position, Position) -> Void)? = nil) throws -> ProjectionMismatch? {
+    public func compareStored(_ stored: Connection, head: Position, expected: ExpectedProjections) throws -> ProjectionMismatch? {
+        precondition(expected.through == head, "the expected tables are at #\(expected.through.rawValue), not #\(head.rawValue)")
         for projection in projections {
             guard let checkpoint = try? storedVersion(of: projection.name, in: stored) else {
                 return ProjectionMismatch(table: "projection_checkpoints", key: "name=\(projection.name)", problem: "no checkpoint is stored")
@@ -259,15 +258,9 @@ public struct ProjectionRunner: Sendable {
                                           problem: "at #\(checkpoint.position) while the log's head is #\(head.rawValue)")
             }
         }
-        let scratch = try Connection(path: "")   // a temporary file SQLite deletes on close
-        try scratch.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
-        let fresh = ProjectionRunner()
-        try scratch.writeTransaction {
-            try fresh.rebuild(in: scratch, through: head, events: events, progress: progress)
-        }
-        for projection in fresh.projections {
+        for projection in expected.runner.projections {
             for table in projection.tables {
-                if let mismatch = try compare(table, stored: stored, expected: scratch) { return mismatch }
+                if let mismatch = try compare(table, stored: stored, expected: expected.scratch) { return mismatch }
             }
         }
         return nil
@@ -314,5 +307,32 @@ public struct ProjectionRunner: Sendable {
                 return ProjectionMismatch(table: table, key: describe(x), problem: fields.joined(separator: "; "))
             }
         }
+    }
+}
+
+/// Every read model folded from the log into a scratch database (a temporary
+/// file SQLite deletes on close, without a journal) by a runner of its own:
+/// what ``ProjectionRunner/compareStored(_:head:expected:)`` holds the stored
+/// tables against. ``fold(through:events:progress:)`` may be called again to
+/// apply the events appended since, so the long fold can read the log a page
+/// per short read transaction and only the catch-up and the comparison share
+/// the snapshot they check.
+public final class ExpectedProjections {
+    let scratch: Connection
+    let runner = ProjectionRunner()
+    /// The position the fold has reached.
+    public private(set) var through: Position = .origin
+
+    public init() throws {
+        scratch = try Connection(path: "")
+        try scratch.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+    }
+
+    deinit { scratch.close() }
+
+    /// Folds the events after ``through`` up to `head`.
+    public func fold(through head: Position, events: EventSource, progress: ((Position, Position) -> Void)? = nil) throws {
+        try scratch.writeTransaction { try runner.catchUp(in: scratch, through: head, events: events, progress: progress) }
+        through = head
     }
 }

@@ -321,14 +321,27 @@ extension SyncLedger {
     /// Rebuilds every read model from the log in a scratch database and
     /// compares it, row by row, with what the file stores: current rows,
     /// history versions, the audit trail and the decision state. Reads the
-    /// file only (one snapshot).
+    /// file only.
+    ///
+    /// The fold, the long part, reads the log a page per short read
+    /// transaction, so it holds no snapshot and checkpoints go on while it
+    /// runs. One read transaction then folds the events committed meanwhile
+    /// and compares the tables at its own head.
     ///
     /// - Returns: The first difference, or `nil` when every table matches.
     public func verifyProjections(progress: ((Position, Position) -> Void)? = nil) throws(SyncLedgerError) -> ProjectionMismatch? {
-        try read { db in
-            try ProjectionRunner().compareStored(db, head: try db.headPosition(), events: { after, through, body in
-                try db.forEachEvent(after: after, through: through, body)
+        do {
+            let expected = try ExpectedProjections()
+            try expected.fold(through: try log.head().position, events: { after, through, body in
+                try self.log.scanEvents(from: after.next, through: through, body)
             }, progress: progress)
+            return try read { db in
+                let head = try db.headPosition()
+                try expected.fold(through: head, events: { after, through, body in try db.forEachEvent(after: after, through: through, body) })
+                return try ProjectionRunner().compareStored(db, head: head, expected: expected)
+            }
+        } catch {
+            throw SyncLedgerError.wrap(error)
         }
     }
 }
