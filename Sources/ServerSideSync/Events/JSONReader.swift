@@ -20,11 +20,13 @@ public struct JSONReader {
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    /// Runs `body` over `text`, then requires that only whitespace follows.
+    /// Runs `body` over `text` (after any leading whitespace), then requires
+    /// that only whitespace follows.
     public static func read<T>(_ text: String, _ body: (inout JSONReader) throws -> T) throws -> T {
         var text = text
         return try text.withUTF8 { buffer in
             var reader = JSONReader(buffer)
+            reader.skipSpace()
             let value = try body(&reader)
             reader.skipSpace()
             guard reader.index == buffer.count else { throw Unsupported() }
