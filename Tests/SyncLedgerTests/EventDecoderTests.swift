@@ -1,6 +1,7 @@
 import Foundation
 @testable import Projections
 @testable import ServerSideSync
+@testable import SyncLedger
 import SyncLedgerTesting
 import Testing
 
@@ -36,6 +37,65 @@ struct EventDecoderTests {
         }
         #expect(names.count == Self.typeCount)
         #expect(Self.fastTypes.isSubset(of: names))
+    }
+
+    @Test("test outcomes: version 1 data still reads; version 2 leaves out what it can word again, and reads back exactly")
+    func testOutcomesInBothStoredForms() throws {
+        var g = SplitMix(state: 25)
+        let encoder = DomainEvent.makeEncoder(), decoder = DomainEvent.makeDecoder()
+        // Version 2 is written member by member: it must name every stored property.
+        let properties = Mirror(reflecting: testCompleted(mailbox: "m", upn: "u", &g)).children.compactMap(\.label)
+        #expect(Set(properties) == Set(MailboxTestCompleted.Stored.Key.allCases.map(\.rawValue)))
+        var kept = (none: 0, address: 0, text: 0, mailboxSame: 0, mailboxOther: 0)
+        for index in 0..<3_000 {
+            let test = testCompleted(mailbox: MailboxID(g.text()), upn: UserPrincipalName(g.text()), &g)
+            let v1 = String(decoding: try encoder.encode(test), as: UTF8.self)
+            let v2 = String(decoding: try DomainEvent.mailboxTestCompleted(test).encodedData(using: encoder), as: UTF8.self)
+            for (version, json) in [(1, v1), (2, v2)] {
+                #expect(try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: version, json: json) == .mailboxTestCompleted(test), "v\(version) #\(index): \(json)")
+                #expect(try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: version, data: Data(json.utf8), using: decoder)
+                        == .mailboxTestCompleted(test), "v\(version) #\(index)")
+                let fast = try? JSONReader.read(json) { try DomainEvent.fastDecode(type: "MailboxTestCompleted", schemaVersion: version, &$0) }
+                #expect(fast == .mailboxTestCompleted(test), "v\(version) #\(index): \(json)")
+            }
+            let stored = try #require(try JSONSerialization.jsonObject(with: Data(v2.utf8)) as? [String: Any])
+            for alert in try #require(stored["alerts"] as? [[String: Any]]) {
+                switch (alert["address"], alert["text"]) {
+                case (nil, nil): kept.none += 1
+                case (.some, nil): kept.address += 1
+                case (nil, .some): kept.text += 1
+                default: Issue.record("an alert kept both an address and a text: \(v2)")
+                }
+                if alert["mailbox"] == nil { kept.mailboxSame += 1 } else { kept.mailboxOther += 1 }
+            }
+        }
+        #expect(kept.none > 100 && kept.address > 100 && kept.text > 100 && kept.mailboxSame > 100 && kept.mailboxOther > 100, "\(kept)")
+    }
+
+    @Test("the tests a ledger records keep their alerts' codes, not their texts, and read back worded")
+    func recordedTestsStoreNoAlertText() throws {
+        let f = try Fixture()
+        _ = try FacadeTests().scenario(f)
+        let rows = try f.ledger.log.withReadTransaction { db in
+            let statement = try db.prepare("SELECT schema_version, data FROM events WHERE type = 'MailboxTestCompleted' ORDER BY position")
+            var rows: [(version: Int64, data: String)] = []
+            while try statement.step() { rows.append((statement.int64(at: 0), statement.text(at: 1))) }
+            return rows
+        }
+        #expect(rows.count >= 2)
+        var alerts: [AlertNotice] = []
+        for row in rows {
+            #expect(row.version == 2)
+            let stored = try #require(try JSONSerialization.jsonObject(with: Data(row.data.utf8)) as? [String: Any])
+            for alert in try #require(stored["alerts"] as? [[String: Any]]) {
+                #expect(Set(alert.keys).isSubset(of: ["level", "code", "recipients", "address"]), "\(row.data)")
+            }
+            if case .mailboxTestCompleted(let test) = try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: 2, json: row.data) {
+                alerts += test.alerts
+            }
+        }
+        let success = "Mailbox alice@contoso.com passed Test & Enable and is enabled for "
+        #expect(alerts.contains { $0.text.hasPrefix(success) }, "\(alerts)")
     }
 
     @Test("20,000 mangled events of the fast types: the per-type decoder gives Codable's answer or hands the text on")
@@ -176,20 +236,7 @@ struct EventDecoderTests {
                                                               method: g.pick([.manual, .programmatic, .selfApproval, .selfApprovalByTestAndEnable]),
                                                               previousStatus: approval(&g), approvedByMicrosoft365Admin: g.bool()))
         case 24: return .mailboxEmailRejected(MailboxEmailRejected(mailbox: mailbox, emailAddress: EmailAddress(g.text()), rejectedBy: upn, previousStatus: approval(&g)))
-        case 25:
-            func outcome(_ g: inout SplitMix) -> ChannelOutcome {
-                ChannelOutcome(status: g.pick([.notRun, .success, .failure]), errorCode: g.maybe { $0.text() }, transient: g.bool())
-            }
-            let alerts = (0..<Int.random(in: 0...3, using: &g)).map { _ in
-                AlertNotice(level: g.pick(), code: g.text(), text: g.text(), mailbox: g.maybe { MailboxID($0.text()) }, profile: g.maybe { ProfileID($0.text()) },
-                            recipients: (0..<Int.random(in: 0...2, using: &g)).map { _ in UserPrincipalName(g.text()) })
-            }
-            return .mailboxTestCompleted(MailboxTestCompleted(
-                mailbox: mailbox, trigger: g.pick([.testAndEnable, .applyDefaults, .profileJob, .retry]), job: g.maybe { JobID($0.text()) },
-                requestedBy: upn, testedAt: g.date(), profile: g.maybe { ProfileID($0.text()) }, processEmailsFrom: g.maybe { $0.date() },
-                syncThisOrgOnly: g.bool(), statuses: ChannelStatuses(incoming: outcome(&g), outgoing: outcome(&g), appointmentsContactsTasks: outcome(&g)),
-                enabled: ChannelFlags(incoming: g.bool(), outgoing: g.bool(), appointmentsContactsTasks: g.bool()), retryNumber: g.integer(),
-                nextRetryAt: g.maybe { $0.date() }, alerts: alerts))
+        case 25: return .mailboxTestCompleted(testCompleted(mailbox: mailbox, upn: upn, &g))
         case 26: return .exchangeMailboxAdded(ExchangeMailboxAdded(emailAddress: EmailAddress(g.text()), syncOrg: g.maybe { EnvironmentID($0.text()) }))
         case 27: return .exchangeOutageRecorded(ExchangeOutageRecorded(from: g.date(), until: g.date()))
         case 28: return .exchangeSyncOrgChanged(ExchangeSyncOrgChanged(emailAddress: EmailAddress(g.text()), syncOrg: env, previous: g.maybe { EnvironmentID($0.text()) }))
@@ -211,6 +258,45 @@ struct EventDecoderTests {
                                                         issuedBy: UserPrincipalName(g.text())))
         default: return .accessTokenRevoked(AccessTokenRevoked(id: g.text(), user: upn, revokedBy: UserPrincipalName(g.text())))
         }
+    }
+
+    /// A random test outcome whose alerts are worded by the templates
+    /// (``MailboxTestCompleted/alertText(code:level:address:maximumRetries:)``)
+    /// as often as not, so the stored form's three ways of keeping a text
+    /// (left out, an address, the text itself) all occur.
+    func testCompleted(mailbox: MailboxID, upn: UserPrincipalName, _ g: inout SplitMix) -> MailboxTestCompleted {
+        func outcome(_ g: inout SplitMix) -> ChannelOutcome {
+            ChannelOutcome(status: g.pick([.notRun, .success, .failure]), errorCode: g.maybe { $0.pick([$0.text(), "ExchangeUnavailable", "RetriesExhausted"]) },
+                           transient: g.bool())
+        }
+        var test = MailboxTestCompleted(
+            mailbox: mailbox, trigger: g.pick([.testAndEnable, .applyDefaults, .profileJob, .retry]), job: g.maybe { JobID($0.text()) },
+            requestedBy: upn, testedAt: g.date(), profile: g.maybe { ProfileID($0.text()) }, processEmailsFrom: g.maybe { $0.date() },
+            syncThisOrgOnly: g.bool(), statuses: ChannelStatuses(incoming: outcome(&g), outgoing: outcome(&g), appointmentsContactsTasks: outcome(&g)),
+            enabled: ChannelFlags(incoming: g.bool(), outgoing: g.bool(), appointmentsContactsTasks: g.bool()), retryNumber: g.integer(),
+            nextRetryAt: g.maybe { $0.date() }, alerts: [])
+        var alerts: [AlertNotice] = []
+        for _ in 0..<Int.random(in: 0...3, using: &g) {
+            var level: AlertLevel = g.pick(), code = g.pick([g.text(), "ExchangeUnavailable", "RetriesExhausted", "EmailAddressNotApproved", "MailboxTestSucceeded"])
+            let address = EmailAddress(g.pick(["alice@contoso.com", "support@contoso.com", g.text()]))
+            if g.bool() {
+                // Make a template fit: a retry due, a channel that failure disabled, or a success.
+                switch Int.random(in: 0..<3, using: &g) {
+                case 0: (level, code) = (.warning, "ExchangeUnavailable"); if test.nextRetryAt == nil { test.nextRetryAt = g.date() }
+                case 1:
+                    (level, code) = (.error, g.pick(["RetriesExhausted", "EmailAddressNotApproved", "MailboxSyncsWithAnotherOrg"]))
+                    test.statuses[g.pick()] = ChannelOutcome(status: .failure, errorCode: code, transient: false)
+                default: (level, code) = (.information, "MailboxTestSucceeded")
+                }
+            }
+            let worded = test.alertText(code: code, level: level, address: g.maybe { _ in address }, maximumRetries: g.pick([10, 10, 12]))
+            alerts.append(AlertNotice(level: level, code: code, text: g.pick([worded ?? g.text(), worded ?? g.text(), g.text()]),
+                                      mailbox: g.pick([mailbox, mailbox, nil, MailboxID(g.text())]),
+                                      profile: g.pick([test.profile, test.profile, nil, ProfileID(g.text())]),
+                                      recipients: (0..<Int.random(in: 0...2, using: &g)).map { _ in UserPrincipalName(g.text()) }))
+        }
+        test.alerts = alerts
+        return test
     }
 
     func approval(_ g: inout SplitMix) -> EmailApprovalStatus { g.pick([.empty, .approved, .pendingApproval, .rejected]) }

@@ -107,30 +107,24 @@ extension Decision {
         let profileOwner = mailbox.configuration.profile.flatMap { state.profiles[$0]?.settings.owner }
         var mailboxOwner: UserPrincipalName? = nil
         if case .user(let upn) = mailbox.owner { mailboxOwner = upn }
-        var alerts: [AlertNotice] = []
-        for failure in TestFailure.allCases {
-            guard let disabled = permanent[failure] else { continue }
-            let names = disabled.map(\.rawValue).joined(separator: ", ")
-            alerts.append(AlertNotice(level: .error, code: failure.rawValue,
-                                      text: "\(failure.text) Mailbox \(mailbox.emailAddress) is disabled for: \(names).",
-                                      mailbox: id, profile: mailbox.configuration.profile, recipients: profileOwner.map { [$0] } ?? []))
-        }
         let nextRetryAt = transient ? now.addingTimeInterval(Self.retryDelay) : nil
-        if let nextRetryAt {
-            alerts.append(AlertNotice(level: .warning, code: TestFailure.exchangeUnavailable.rawValue,
-                                      text: "\(TestFailure.exchangeUnavailable.text) Retry \(retryNumber + 1) of \(Self.maximumRetries) is due at \(Timestamp.format(nextRetryAt)).",
-                                      mailbox: id, profile: mailbox.configuration.profile, recipients: profileOwner.map { [$0] } ?? []))
-        }
-        let completed = MailboxTestCompleted(
+        var recorded = MailboxTestCompleted(
             mailbox: id, trigger: trigger, job: job, requestedBy: requestedBy, testedAt: now, profile: mailbox.configuration.profile,
             processEmailsFrom: options.processEmailsFrom, syncThisOrgOnly: options.syncThisOrgOnly, statuses: statuses,
             enabled: enabled, retryNumber: retryNumber, nextRetryAt: nextRetryAt, alerts: [])
-        var recorded = completed
-        if completed.isFullSuccess {
-            alerts.append(AlertNotice(level: .information, code: "MailboxTestSucceeded",
-                                      text: "Mailbox \(mailbox.emailAddress) passed Test & Enable and is enabled for \(channels.map(\.rawValue).joined(separator: ", ")).",
-                                      mailbox: id, profile: mailbox.configuration.profile, recipients: mailboxOwner.map { [$0] } ?? []))
+        // One wording of these alerts (MailboxTestCompleted.alertText), which stored events are read back with.
+        func alert(_ level: AlertLevel, _ code: String, to recipients: UserPrincipalName?) -> AlertNotice {
+            let text = recorded.alertText(code: code, level: level, address: mailbox.emailAddress, maximumRetries: Self.maximumRetries)
+            assert(text != nil, "no wording for the alert \(code) this test raises")
+            return AlertNotice(level: level, code: code, text: text ?? code, mailbox: id, profile: mailbox.configuration.profile,
+                               recipients: recipients.map { [$0] } ?? [])
         }
+        var alerts: [AlertNotice] = []
+        for failure in TestFailure.allCases where permanent[failure] != nil {
+            alerts.append(alert(.error, failure.rawValue, to: profileOwner))
+        }
+        if nextRetryAt != nil { alerts.append(alert(.warning, TestFailure.exchangeUnavailable.rawValue, to: profileOwner)) }
+        if recorded.isFullSuccess { alerts.append(alert(.information, MailboxTestCompleted.succeededCode, to: mailboxOwner)) }
         recorded.alerts = alerts
         emit(.mailboxTestCompleted(recorded))
         if answer.claimedSyncOrg, statuses.appointmentsContactsTasks.status == .success {

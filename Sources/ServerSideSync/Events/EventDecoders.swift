@@ -22,7 +22,8 @@ extension DomainEvent {
     /// The per-type decoders; throws ``JSONReader/Unsupported`` for a type without one.
     static func fastDecode(type: String, schemaVersion: Int, _ r: inout JSONReader) throws -> DomainEvent {
         switch (type, schemaVersion) {
-        case ("MailboxTestCompleted", 1): .mailboxTestCompleted(try MailboxTestCompleted(json: &r))
+        case ("MailboxTestCompleted", 1): .mailboxTestCompleted(try MailboxTestCompleted(json: &r, version: 1))
+        case ("MailboxTestCompleted", 2): .mailboxTestCompleted(try MailboxTestCompleted(json: &r, version: 2))
         case ("MailboxCreated", 1): .mailboxCreated(try MailboxCreated(json: &r))
         case ("MailboxConfigured", 1): .mailboxConfigured(try MailboxConfigured(json: &r))
         case ("MailboxEmailApproved", 2): .mailboxEmailApproved(try MailboxEmailApproved(json: &r))
@@ -36,10 +37,11 @@ extension DomainEvent {
 }
 
 extension MailboxTestCompleted {
-    init(json r: inout JSONReader) throws {
+    /// Version 1 stores each alert whole; version 2 as ``StoredAlert``, worded once the test is read.
+    init(json r: inout JSONReader, version: Int) throws {
         var mailbox: MailboxID?, trigger: TestTrigger?, job: JobID??, requestedBy: UserPrincipalName?, testedAt: Date?
         var profile: ProfileID??, processEmailsFrom: Date??, syncThisOrgOnly: Bool?, statuses: ChannelStatuses?
-        var enabled: ChannelFlags?, retryNumber: Int?, nextRetryAt: Date??, alerts: [AlertNotice]?
+        var enabled: ChannelFlags?, retryNumber: Int?, nextRetryAt: Date??, alerts: [AlertNotice]?, stored: [StoredAlert]?
         try r.object { key, r in
             switch key {
             case "mailbox": try R.assign(&mailbox, r.value())
@@ -54,15 +56,47 @@ extension MailboxTestCompleted {
             case "enabled": try R.assign(&enabled, ChannelFlags(json: &r) { try $0.bool() })
             case "retryNumber": try R.assign(&retryNumber, r.int())
             case "nextRetryAt": try R.assign(&nextRetryAt, r.optional { try $0.date() })
-            case "alerts": try R.assign(&alerts, r.array { try AlertNotice(json: &$0) })
+            case "alerts" where version == 1: try R.assign(&alerts, r.array { try AlertNotice(json: &$0) })
+            case "alerts": try R.assign(&stored, r.array { try StoredAlert(json: &$0) })
             default: throw R.Unsupported()
             }
         }
+        if version != 1 { alerts = [] }
         self.init(mailbox: try R.required(mailbox), trigger: try R.required(trigger), job: job ?? nil,
                   requestedBy: try R.required(requestedBy), testedAt: try R.required(testedAt), profile: profile ?? nil,
                   processEmailsFrom: processEmailsFrom ?? nil, syncThisOrgOnly: try R.required(syncThisOrgOnly),
                   statuses: try R.required(statuses), enabled: try R.required(enabled), retryNumber: try R.required(retryNumber),
                   nextRetryAt: nextRetryAt ?? nil, alerts: try R.required(alerts))
+        if version != 1 {
+            self.alerts = try R.required(stored).map { alert in
+                guard let notice = alert.notice(of: self) else { throw R.Unsupported() }
+                return notice
+            }
+        }
+    }
+}
+
+extension MailboxTestCompleted.StoredAlert {
+    init(json r: inout JSONReader) throws {
+        var level: AlertLevel?, code: String?, recipients: [UserPrincipalName]?, mailbox: MailboxID??, profile: ProfileID??
+        var address: EmailAddress?, text: String?
+        try r.object { key, r in
+            switch key {
+            case "level": try R.assign(&level, r.value())
+            case "code": try R.assign(&code, r.string())
+            case "recipients": try R.assign(&recipients, r.array { try $0.value() })
+            case "mailbox": try R.assign(&mailbox, r.optional { try $0.value() })
+            case "profile": try R.assign(&profile, r.optional { try $0.value() })
+            case "address": try R.assign(&address, r.value())
+            case "text": try R.assign(&text, r.string())
+            default: throw R.Unsupported()
+            }
+        }
+        self.init(level: try R.required(level), code: try R.required(code), recipients: try R.required(recipients))
+        if let mailbox { self.mailbox = .value(mailbox) }
+        if let profile { self.profile = .value(profile) }
+        self.address = address
+        self.text = text
     }
 }
 
