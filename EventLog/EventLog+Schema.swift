@@ -86,14 +86,7 @@ extension EventLog {
         // The Merkle tree over the log (MerkleTree): every complete subtree's
         // hash, append-only like the events; filled for the events already there.
         migrator.register("3-merkle-tree") { db in
-            try db.execute("""
-                CREATE TABLE merkle_nodes (
-                  level INTEGER NOT NULL CHECK (level >= 0),
-                  idx   INTEGER NOT NULL CHECK (idx >= 0),
-                  hash  BLOB    NOT NULL CHECK (length(hash) = 32),
-                  PRIMARY KEY (level, idx)
-                ) STRICT, WITHOUT ROWID
-                """)
+            try db.execute(legacyMerkleTableSQL)
             for name in legacyMerkleTriggerSQL.keys.sorted() { try db.execute(legacyMerkleTriggerSQL[name]!) }
             let statement = try db.prepare("SELECT \(eventColumns) FROM events ORDER BY position")
             var index: Int64 = 0
@@ -147,6 +140,16 @@ extension EventLog {
             BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: DELETE is not allowed'); END
             """,
     ]
+
+    /// Migration 3's table: the first layout, keyed by level and index.
+    static let legacyMerkleTableSQL = """
+        CREATE TABLE merkle_nodes (
+          level INTEGER NOT NULL CHECK (level >= 0),
+          idx   INTEGER NOT NULL CHECK (idx >= 0),
+          hash  BLOB    NOT NULL CHECK (length(hash) = 32),
+          PRIMARY KEY (level, idx)
+        ) STRICT, WITHOUT ROWID
+        """
 
     /// Migration 3's triggers on the first layout's table (dropped with it by migration 5).
     static let legacyMerkleTriggerSQL: [String: String] = [

@@ -324,8 +324,7 @@ public final class ExpectedProjections {
     public private(set) var through: Position = .origin
 
     public init() throws {
-        scratch = try Connection(path: "")
-        try scratch.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+        scratch = try Connection.scratch()
     }
 
     deinit { scratch.close() }

@@ -133,6 +133,15 @@ public final class Connection {
         return statement.value(at: 0)
     }
 
+    /// A database in a temporary file that SQLite deletes on close, without a
+    /// journal or syncs: for work that is thrown away on failure (a rebuild's
+    /// fold, a verify's expected tables).
+    public static func scratch() throws(SQLiteError) -> Connection {
+        let db = try Connection(path: "")
+        try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+        return db
+    }
+
     /// Whether the database has a table named `name`.
     public func hasTable(_ name: String) throws(SQLiteError) -> Bool {
         try scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(name))?.int64 == 1

@@ -117,13 +117,8 @@ struct MerkleTests {
         #expect(expected.filter { $0[0] == .integer(35) }.map { $0[1] } == [0, 1, 2].map { SQLiteValue.integer($0) })
         // Put the tree back as migration 3 stored it, without migration 5.
         let db = try Connection(path: folder.path())
+        try db.execute(EventLog.legacyMerkleTableSQL)
         try db.execute("""
-            CREATE TABLE merkle_nodes (
-              level INTEGER NOT NULL CHECK (level >= 0),
-              idx   INTEGER NOT NULL CHECK (idx >= 0),
-              hash  BLOB    NOT NULL CHECK (length(hash) = 32),
-              PRIMARY KEY (level, idx)
-            ) STRICT, WITHOUT ROWID;
             INSERT INTO merkle_nodes(level, idx, hash) SELECT level, ((last_leaf + 1) >> level) - 1, hash FROM merkle_subtrees;
             DROP TABLE merkle_subtrees;
             DELETE FROM eventlog_migrations WHERE identifier = '5-merkle-by-last-leaf';
