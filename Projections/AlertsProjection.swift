@@ -32,7 +32,7 @@ public struct AlertsProjection: Projection {
 
     public func handles(type: String) -> Bool { type == "MailboxTestCompleted" }
 
-    public func apply(_ e: ProjectedEvent, in db: Connection) throws {
+    public func apply(_ e: ProjectedEvent, in store: ProjectionStore) throws {
         guard case .mailboxTestCompleted(let test) = e.event else { return }
         var ordinal = 0
         for alert in test.alerts {
@@ -44,7 +44,7 @@ public struct AlertsProjection: Projection {
                 // The test's decision time (also the time of its retry schedule), not the append time.
                 let at = SQLiteValue.text(Timestamp.format(test.testedAt)), position = SQLiteValue.integer(e.position)
                 var values: [SQLiteValue]
-                let previous = try Self.table.current(key, in: db)
+                let previous = try Self.table.current(key, in: store)
                 if let current = previous?.values {
                     values = current
                     values[0] = .text(alert.level.rawValue)
@@ -58,7 +58,7 @@ public struct AlertsProjection: Projection {
                               position, .int(ordinal), position, at, at, .integer(1)]
                 }
                 ordinal += 1
-                try Self.table.write(key, values, at: e.position, previous: previous, in: db)
+                try Self.table.write(key, values, at: e.position, previous: previous, in: store)
             }
         }
     }

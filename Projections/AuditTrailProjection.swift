@@ -90,9 +90,9 @@ public struct AuditTrailProjection: Projection {
 
     public func handles(type: String) -> Bool { true }
 
-    public func apply(_ e: ProjectedEvent, in db: Connection) throws {
+    public func apply(_ e: ProjectedEvent, in store: ProjectionStore) throws {
         let metadata = try e.metadata()
-        let changes = try Self.changes(at: e.position, of: e.event, in: db)
+        let changes = try Self.changes(at: e.position, of: e.event, in: store)
         let changesJSON = FieldChange.json(changes)
         let rolesJSON = JSONBytes.array(of: metadata.roles)
         var outcome = "done", code: String? = nil, message: String? = nil, object = e.recorded.stream.rawValue
@@ -102,7 +102,7 @@ public struct AuditTrailProjection: Projection {
             message = refusal.message
             object = refusal.target ?? object
         }
-        try db.run("""
+        try store.db.run("""
             INSERT INTO audit_trail(position, recorded_at, decided_at, actor, roles, action, event_type, object, changes, command_id,
                                     correlation_id, source, outcome, refusal_code, message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -118,18 +118,18 @@ public struct AuditTrailProjection: Projection {
     /// flattened to dotted fields, prefixed with the row's kind when the event
     /// changed rows of several kinds). Both histories are at `position` already
     /// (their projections run first).
-    public static func changes(at position: Int64, of event: DomainEvent, in db: Connection) throws -> [FieldChange] {
+    public static func changes(at position: Int64, of event: DomainEvent, in store: ProjectionStore) throws -> [FieldChange] {
         if case .commandRefused = event { return [] }   // a denial changes nothing; its code and message have their own columns
         if event.stream.hasPrefix("mailbox:") {
             let key: [SQLiteValue] = [.text(String(event.stream.dropFirst("mailbox:".count)))]
-            guard let change = try MailboxStatusProjection.table.change(of: key, at: position, in: db) else { return [] }
+            guard let change = try MailboxStatusProjection.table.change(of: key, at: position, in: store) else { return [] }
             return MailboxStatusProjection.changes(before: change.before, after: change.after)
         }
         let rows = DecisionStateProjection.rows(changedBy: event)
         let kinds = Set(rows.map(\.kind))
         var changes: [FieldChange] = []
         for (kind, key) in rows {
-            guard let change = try DecisionStateProjection.table.change(of: [.text(kind), .text(key)], at: position, in: db) else { continue }
+            guard let change = try DecisionStateProjection.table.change(of: [.text(kind), .text(key)], at: position, in: store) else { continue }
             let prefix = kinds.count > 1 ? "\(kind)." : ""
             let old = change.before.flatMap { $0[0].string }.map { flatten(Data($0.utf8)) } ?? []
             let new = change.after[0].string.map { flatten(Data($0.utf8)) } ?? []
@@ -301,7 +301,7 @@ public struct CommandsProjection: Projection {
 
     public func handles(type: String) -> Bool { true }
 
-    public func apply(_ e: ProjectedEvent, in db: Connection) throws {
+    public func apply(_ e: ProjectedEvent, in store: ProjectionStore) throws {
         let metadata = try e.metadata()
         var outcome = "done", code: String? = nil
         if case .commandRefused(let refusal) = e.event {
@@ -309,7 +309,7 @@ public struct CommandsProjection: Projection {
             code = refusal.code
         }
         let position = SQLiteValue.integer(e.position)
-        try db.run("""
+        try store.db.run("""
             INSERT INTO commands(command_id, name, actor, source, first_position, last_position, event_count, outcome, refusal_code, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT (command_id) DO UPDATE SET last_position = excluded.last_position, event_count = event_count + 1

@@ -60,19 +60,30 @@ public final class DecisionStateProjection: Projection {
         return state
     }
 
-    public func apply(_ e: ProjectedEvent, in db: Connection) throws {
-        let id = ObjectIdentifier(db)
+    public func apply(_ e: ProjectedEvent, in store: ProjectionStore) throws {
+        let id = ObjectIdentifier(store.db)
         // Take the state out of the cache so it is mutated in place, not copied.
         var state = try cache.withLock { cached -> SyncState? in
             defer { cached = nil }
             guard let c = cached, c.connection == id, c.position == e.position - 1 else { return nil }
             return c.state
-        } ?? Self.load(asOf: nil, from: db)
+        } ?? loadForApplying(at: e.position, in: store)
         SyncDomain.apply(e.event, to: &state)
         for (kind, key) in Self.rows(changedBy: e.event) {
-            try Self.table.write([.text(kind), .text(key)], [Self.json(kind: kind, key: key, in: state)], at: e.position, in: db)
+            try Self.table.write([.text(kind), .text(key)], [Self.json(kind: kind, key: key, in: state)], at: e.position, in: store)
         }
         cache.withLock { $0 = Cached(state: state, position: e.position, connection: id) }
+    }
+
+    /// The state before `position` when it is not in memory: the stored
+    /// rows. Under a buffering store (a rebuild) the state stays cached from
+    /// the fold's first event on, and before it the table is empty.
+    private func loadForApplying(at position: Int64, in store: ProjectionStore) throws -> SyncState {
+        if let buffer = store.buffer(of: Self.table) {
+            precondition(buffer.rows.isEmpty, "decision-state: a buffered fold lost its state at #\(position)")
+            return SyncState()
+        }
+        return try Self.load(asOf: nil, from: store.db)
     }
 
     // MARK: Reading

@@ -44,7 +44,7 @@ public struct MailboxStatusProjection: Projection {
 
     public func handles(type: String) -> Bool { type.hasPrefix("Mailbox") }
 
-    public func apply(_ e: ProjectedEvent, in db: Connection) throws {
+    public func apply(_ e: ProjectedEvent, in store: ProjectionStore) throws {
         let id: MailboxID
         switch e.event {
         case .mailboxCreated(let m): id = m.mailbox
@@ -65,7 +65,7 @@ public struct MailboxStatusProjection: Projection {
                 outgoingMethod: m.configuration.outgoing.rawValue, actMethod: m.configuration.appointmentsContactsTasks.rawValue,
                 incomingStatus: "Not Run", outgoingStatus: "Not Run", actStatus: "Not Run", emailStatus: m.approval.rawValue)
         } else {
-            guard let current = try Self.table.current(key, in: db) else { return }
+            guard let current = try Self.table.current(key, in: store) else { return }
             previous = current
             row = MailboxStatusRow(key: key, values: current.values, validFrom: current.validFrom)
         }
@@ -115,7 +115,7 @@ public struct MailboxStatusProjection: Projection {
         default:
             break
         }
-        try Self.table.write(key, row.values, at: e.position, previous: previous, in: db)
+        try Self.table.write(key, row.values, at: e.position, previous: previous, in: store)
     }
 
     // MARK: Queries

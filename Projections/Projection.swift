@@ -64,8 +64,10 @@ public protocol Projection: Sendable {
     /// Whether events of `type` can change the tables; others are skipped
     /// without decoding.
     func handles(type: String) -> Bool
-    /// Applies one event. Runs inside the caller's transaction; never commits.
-    func apply(_ event: ProjectedEvent, in db: Connection) throws
+    /// Applies one event through `store` (its versioned tables through the
+    /// store's ``VersionedTable`` methods, so a rebuild can hold them in
+    /// memory). Runs inside the caller's transaction; never commits.
+    func apply(_ event: ProjectedEvent, in store: ProjectionStore) throws
     /// Decodes a recorded event for this projection alone. The default decodes
     /// everything; a projection may decode only the fields it reads, as long as
     /// `apply` then gives the same rows.

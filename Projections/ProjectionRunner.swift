@@ -135,9 +135,10 @@ public struct ProjectionRunner: Sendable {
     /// projections are all at the head before a command: ``catchUp(in:through:events:progress:)``).
     public func applyInline(_ events: [ProjectedEvent], in db: Connection) throws {
         guard let last = events.last?.position else { return }
+        let store = ProjectionStore(db)
         for projection in projections {
             for event in events where projection.handles(type: event.recorded.type) {
-                try projection.apply(event, in: db)
+                try projection.apply(event, in: store)
             }
         }
         try db.run("UPDATE projection_checkpoints SET position = ?", .integer(last))
@@ -150,6 +151,9 @@ public struct ProjectionRunner: Sendable {
     /// writes their checkpoints. A projection whose dependencies are stale
     /// brings them along. Runs inside the caller's transaction.
     ///
+    /// The targets' versioned tables are folded in memory and written once at
+    /// the end (``ProjectionStore/buffering(_:in:)``).
+    ///
     /// - Returns: The events read.
     @discardableResult
     public func rebuild(_ names: Set<String>? = nil, in db: Connection, through head: Position, events: EventSource,
@@ -161,7 +165,15 @@ public struct ProjectionRunner: Sendable {
             try projection.dropTables(in: db)
             try projection.createTables(in: db)
         }
-        let count = try fold(targets, in: db, after: .origin, through: head, events: events, progress: progress)
+        let store = try ProjectionStore.buffering(targets.flatMap(\.versionedTables), in: db)
+        let count: Int64
+        do {
+            count = try fold(targets, in: store, after: .origin, through: head, events: events, progress: progress)
+            try store.flush()
+        } catch {
+            store.discard()
+            throw error
+        }
         for projection in targets { try setCheckpoint(projection, position: head.rawValue, in: db) }
         return count
     }
@@ -181,16 +193,16 @@ public struct ProjectionRunner: Sendable {
 
     /// Applies the events after `start` through `end` to `targets`, in
     /// position order, each event to every target that handles it.
-    func fold(_ targets: [any Projection], in db: Connection, after start: Position, through end: Position, events: EventSource,
+    func fold(_ targets: [any Projection], in store: ProjectionStore, after start: Position, through end: Position, events: EventSource,
               progress: ((Position, Position) -> Void)?) throws -> Int64 {
         var count: Int64 = 0
         try events(start, end) { recorded in
             let wanted = targets.filter { $0.handles(type: recorded.type) }
             if wanted.count == 1 {
-                try wanted[0].apply(try wanted[0].decode(recorded), in: db)
+                try wanted[0].apply(try wanted[0].decode(recorded), in: store)
             } else if !wanted.isEmpty {
                 let event = try ProjectedEvent(recorded, withMetadata: true)
-                for projection in wanted { try projection.apply(event, in: db) }
+                for projection in wanted { try projection.apply(event, in: store) }
             }
             count += 1
             if count % 10_000 == 0 { progress?(recorded.position, end) }
@@ -227,11 +239,12 @@ public struct ProjectionRunner: Sendable {
         }
         guard let start = behind.map(\.from).min() else { return }
         for (projection, _) in behind { projection.reset() }
+        let store = ProjectionStore(db)
         try events(Position(start), head) { recorded in
             let wanted = behind.filter { $0.from < recorded.position.rawValue && $0.projection.handles(type: recorded.type) }
             guard !wanted.isEmpty else { return }
             let event = try ProjectedEvent(recorded, withMetadata: true)
-            for (projection, _) in wanted { try projection.apply(event, in: db) }
+            for (projection, _) in wanted { try projection.apply(event, in: store) }
         }
         for (projection, _) in behind { try setCheckpoint(projection, position: head.rawValue, in: db) }
     }

@@ -141,12 +141,14 @@ public final class ShadowRebuild {
             if reading == nil { reading = try scratch.prepare("SELECT * FROM \"\(table)\"") }
             guard let reading else { break }
             let marks = Array(repeating: "?", count: Int(reading.columnCount)).joined(separator: ", ")
-            let insert = "INSERT INTO \"\(shadowName(of: table))\" VALUES (\(marks))"
+            let insert = try db.statement("INSERT INTO \"\(shadowName(of: table))\" VALUES (\(marks))")
             while copied < limit, try reading.step() {
-                try db.run(insert, arguments: (0..<reading.columnCount).map { reading.value(at: $0) })
+                try insert.bindColumns(of: reading)
+                try insert.step()
                 copied += 1
                 rowsCopied += 1
             }
+            insert.reset()
             if copied >= limit { return false }
             self.reading = nil
             copyIndex += 1

@@ -57,6 +57,8 @@ public struct VersionedTable: Sendable {
     /// The text of every statement a versioned table runs, composed once per table.
     struct SQL: Sendable {
         let current, closeVersion, replaceVersion, insertVersion, updateCurrent, insertCurrent, lastTwo: String
+        /// Inserts a whole history row, `valid_to` included.
+        let insertHistory: String
 
         init(name: String, key: [String], columns: [String]) {
             let history = "\(name)_history"
@@ -68,6 +70,7 @@ public struct VersionedTable: Sendable {
             closeVersion = "UPDATE \(history) SET valid_to = ? WHERE \(match) AND valid_from = ?"
             replaceVersion = "UPDATE \(history) SET \(assignments) WHERE \(match) AND valid_from = ?"
             insertVersion = "INSERT INTO \(history)(\(all), valid_from, valid_to) VALUES (\(marks), NULL)"
+            insertHistory = "INSERT INTO \(history)(\(all), valid_from, valid_to) VALUES (\(marks), ?)"
             updateCurrent = "UPDATE \(name) SET \(assignments), valid_from = ? WHERE \(match)"
             insertCurrent = "INSERT INTO \(name)(\(all), valid_from) VALUES (\(marks))"
             lastTwo = "SELECT valid_from, \(values) FROM \(history) WHERE \(match) AND valid_from <= ? ORDER BY valid_from DESC LIMIT 2"

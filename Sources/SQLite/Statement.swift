@@ -60,6 +60,20 @@ public final class Statement {
         }
     }
 
+    /// Binds parameters 1…n, after resetting, to columns 0…n-1 of the row
+    /// `source` is positioned on (any connection's), each in its own storage
+    /// class, without converting them to Swift values: how a row is copied
+    /// from one table to another.
+    public func bindColumns(of source: Statement) throws(SQLiteError) {
+        reset()
+        for index in 0..<source.columnCount {
+            let code = sqlite3_bind_value(handle, index + 1, sqlite3_column_value(source.handle, index))
+            guard code == SQLITE_OK else {
+                throw SQLiteError(code: ResultCode(rawValue: code), message: connection.lastErrorMessage, sql: sql)
+            }
+        }
+    }
+
     /// Advances to the next row.
     ///
     /// - Returns: `true` when a row is available, `false` when the statement is done.
