@@ -23,7 +23,8 @@ import Synchronization
 /// log — the log always wins.
 public final class DecisionStateProjection: Projection {
     public let name = "decision-state"
-    public let schemaVersion = 2
+    /// 3: mailbox rows without their id and without fields that are false or 0 (``MailboxState/decisionStateJSON``).
+    public let schemaVersion = 3
     public static let table = VersionedTable("decision_state",
         key: [.init("kind", "TEXT NOT NULL"), .init("key", "TEXT NOT NULL")],
         columns: [.init("json", "TEXT")])
@@ -107,7 +108,7 @@ public final class DecisionStateProjection: Projection {
                 let parts = key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
                 members[EnvironmentID(parts[0]), default: []].insert(UserPrincipalName(parts[1]))
             case "profile": state.profiles[ProfileID(key)] = try decoder.decode(ProfileState.self, from: json)
-            case "mailbox": state.mailboxes[MailboxID(key)] = try decoder.decode(MailboxState.self, from: json)
+            case "mailbox": state.mailboxes[MailboxID(key)] = try MailboxState(decisionState: json, id: MailboxID(key), decoder: decoder)
             case "exchange-mailbox": state.exchange.mailboxes[EmailAddress(key)] = .some(try decoder.decode(EnvironmentID?.self, from: json))
             case "exchange-outages": state.exchange.outages = try decoder.decode([ClosedRange<Date>].self, from: json)
             case "checkpoint-keys": state.checkpointKeys = try decoder.decode([CheckpointKeyRegistered].self, from: json)
