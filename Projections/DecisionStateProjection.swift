@@ -81,7 +81,7 @@ public final class DecisionStateProjection: Projection {
     /// the fold's first event on, and before it the table is empty.
     private func loadForApplying(at position: Int64, in store: ProjectionStore) throws -> SyncState {
         if let buffer = store.buffer(of: Self.table) {
-            precondition(buffer.rows.isEmpty, "decision-state: a buffered fold lost its state at #\(position)")
+            precondition(buffer.isEmpty, "decision-state: a buffered fold lost its state at #\(position)")
             return SyncState()
         }
         return try Self.load(asOf: nil, from: store.db)

@@ -151,12 +151,14 @@ public struct ProjectionRunner: Sendable {
     /// writes their checkpoints. A projection whose dependencies are stale
     /// brings them along. Runs inside the caller's transaction.
     ///
-    /// The targets' versioned tables are folded in memory and written once at
-    /// the end (``ProjectionStore/buffering(_:in:)``).
+    /// The targets' versioned tables are folded in memory, up to
+    /// `memoryBudget` bytes of rows, and written once at the end
+    /// (``ProjectionStore/buffering(_:in:memoryBudget:)``).
     ///
     /// - Returns: The events read.
     @discardableResult
     public func rebuild(_ names: Set<String>? = nil, in db: Connection, through head: Position, events: EventSource,
+                        memoryBudget: Int = ProjectionStore.defaultMemoryBudget,
                         progress: ((Position, Position) -> Void)? = nil) throws -> Int64 {
         try prepare(db)
         let targets = try rebuildTargets(names, in: db)
@@ -169,7 +171,7 @@ public struct ProjectionRunner: Sendable {
         // is built once at the end, from sorted keys, rather than row by row.
         let indexes = try secondaryIndexes(of: targets.flatMap(\.tables), in: db)
         for (name, _) in indexes { try db.execute("DROP INDEX \"\(name)\"") }
-        let store = try ProjectionStore.buffering(targets.flatMap(\.versionedTables), in: db)
+        let store = try ProjectionStore.buffering(targets.flatMap(\.versionedTables), in: db, memoryBudget: memoryBudget)
         let count: Int64
         do {
             count = try fold(targets, in: store, after: .origin, through: head, events: events, progress: progress)

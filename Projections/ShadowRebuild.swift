@@ -49,9 +49,15 @@ public final class ShadowRebuild {
     var copyIndex = 0
     var reading: Statement?
 
-    /// - Parameter targets: From ``ProjectionRunner/rebuildTargets(_:in:)``.
-    public init(targets: [any Projection]) throws {
+    /// The bytes of current rows the fold holds in memory at most (``ProjectionStore``).
+    public let memoryBudget: Int
+
+    /// - Parameters:
+    ///   - targets: From ``ProjectionRunner/rebuildTargets(_:in:)``.
+    ///   - memoryBudget: The bytes of current rows the fold may hold in memory.
+    public init(targets: [any Projection], memoryBudget: Int = ProjectionStore.defaultMemoryBudget) throws {
         self.targets = targets
+        self.memoryBudget = memoryBudget
         self.tables = targets.flatMap(\.tables)
         self.suffix = "__rebuild_" + String(format: "%08x", UInt32.random(in: .min ... .max))
         scratch = try Connection.scratch()
@@ -78,7 +84,7 @@ public final class ShadowRebuild {
     @discardableResult
     public func fold(through head: Position, events: EventSource, progress: ((Position, Position) -> Void)? = nil) throws -> Int64 {
         let count = try scratch.writeTransaction {
-            try folder.rebuild(Set(targets.map(\.name)), in: scratch, through: head, events: events, progress: progress)
+            try folder.rebuild(Set(targets.map(\.name)), in: scratch, through: head, events: events, memoryBudget: memoryBudget, progress: progress)
         }
         foldedThrough = head
         return count

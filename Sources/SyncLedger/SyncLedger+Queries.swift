@@ -215,6 +215,9 @@ extension SyncLedger {
     /// The names of the projections.
     public var projectionNames: [String] { runner.projections.map(\.name) }
 
+    /// The bytes of read-model rows a rebuild's fold holds in memory unless told otherwise.
+    public static let defaultRebuildMemoryBudget = ProjectionStore.defaultMemoryBudget
+
     /// Rebuilds projections from position 1: all when `names` is nil, and
     /// with them any dependency that is stale.
     ///
@@ -230,11 +233,15 @@ extension SyncLedger {
     /// projections' size. Rebuilds in this process run one at a time.
     ///
     /// - Parameters:
+    ///   - memoryBudget: The bytes of read-model rows the fold may hold in
+    ///     memory (``ProjectionStore``); rows past it are folded in the scratch
+    ///     file's tables, more slowly.
     ///   - progress: Called with (position folded, head) every 10,000 events and at the end of the fold.
     ///   - copyProgress: Called with (rows copied, rows in all) after each copy transaction.
     /// - Returns: The events folded (the log as it was when the rebuild began).
     @discardableResult
     public func rebuild(_ names: Set<String>? = nil, copyChunk: Int = ShadowRebuild.defaultCopyChunk,
+                        memoryBudget: Int = SyncLedger.defaultRebuildMemoryBudget,
                         progress: ((Position, Position) -> Void)? = nil,
                         copyProgress: ((Int, Int) -> Void)? = nil) throws(SyncLedgerError) -> Int64 {
         guard !options.readOnly else { throw .invalidInput("the ledger was opened read-only") }
@@ -245,18 +252,19 @@ extension SyncLedger {
             }
         }
         guard copyChunk > 0 else { throw .invalidInput("copyChunk must be at least 1 (got \(copyChunk))") }
+        guard memoryBudget >= 0 else { throw .invalidInput("memoryBudget must not be negative (got \(memoryBudget))") }
         do {
-            return try rebuilding.withLock { _ in try rebuildBounded(names, copyChunk: copyChunk, progress: progress, copyProgress: copyProgress) }
+            return try rebuilding.withLock { _ in try rebuildBounded(names, copyChunk: copyChunk, memoryBudget: memoryBudget, progress: progress, copyProgress: copyProgress) }
         } catch {
             runner.reset()
             throw SyncLedgerError.wrap(error)
         }
     }
 
-    private func rebuildBounded(_ names: Set<String>?, copyChunk: Int, progress: ((Position, Position) -> Void)?,
+    private func rebuildBounded(_ names: Set<String>?, copyChunk: Int, memoryBudget: Int, progress: ((Position, Position) -> Void)?,
                                 copyProgress: ((Int, Int) -> Void)?) throws -> Int64 {
         let (head, targets) = try log.withReadTransaction { db in (try db.headPosition(), try self.runner.rebuildTargets(names, in: db)) }
-        let shadow = try ShadowRebuild(targets: targets)
+        let shadow = try ShadowRebuild(targets: targets, memoryBudget: memoryBudget)
         let count = try shadow.fold(through: head, events: { after, through, body in
             try self.log.scanEvents(from: after.next, through: through, body)
         }, progress: progress)

@@ -197,16 +197,23 @@ struct ProjectionsCommand: ParsableCommand {
             10,000 rows per transaction, then swaps them in one short transaction that also applies the commands \
             committed meanwhile. Commands and queries go on throughout; queries see the old tables until the swap. \
             The scratch file needs about the read models' size where SQLite keeps temporary files \
-            (SQLITE_TMPDIR, else TMPDIR, else /var/tmp). On a terminal, standard error shows how far the fold \
-            (events) and the copy (rows) have come.
+            (SQLITE_TMPDIR, else TMPDIR, else /var/tmp). The fold keeps the read models' current rows in memory \
+            up to --memory MiB (rows past that are folded in the scratch file, more slowly). On a terminal, \
+            standard error shows how far the fold (events) and the copy (rows) have come.
             """)
         @OptionGroup var store: StoreOptions
         @Option(help: "Only this projection (repeatable).") var name: [String] = []
+        @Option(help: ArgumentHelp("MiB of read-model rows the fold may hold in memory (the whole process stays about 50 MiB above it).",
+                                   valueName: "MiB"))
+        var memory: Int = SyncLedger.defaultRebuildMemoryBudget >> 20
+        func validate() throws {
+            guard (0...(1 << 20)).contains(memory) else { throw ValidationError("--memory must be between 0 and 1048576 MiB (got \(memory))") }
+        }
         func run() throws {
             let ledger = try store.open(progress: true)
             try reportingFailure(json: store.json) {
                 let started = Date()
-                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), progress: Progress.reporter(label: "rebuilding"),
+                let count = try ledger.rebuild(name.isEmpty ? nil : Set(name), memoryBudget: memory << 20, progress: Progress.reporter(label: "rebuilding"),
                                               copyProgress: Progress.counter(label: "copying rows"))
                 let seconds = Date().timeIntervalSince(started)
                 if store.json {

@@ -101,6 +101,14 @@ struct EndToEndTests {
         #expect(try cli.run("mailbox show alice@contoso.com").stdout.contains("Approved"))
         #expect(try cli.run("projections list").stdout.contains("mailbox-status"))
         #expect(try cli.run("projections rebuild").status == 0)
+        // With no rows held in memory the fold runs in the scratch file's tables, to the same read models.
+        let gridText = try cli.run("status --json").stdout, auditText = try cli.run("audit --json").stdout
+        #expect(try cli.run("projections rebuild --memory 0").status == 0)
+        #expect(try cli.run("status --json").stdout == gridText)
+        #expect(try cli.run("audit --json").stdout == auditText)
+        let negative = try cli.run("projections rebuild --memory=-1")
+        #expect(negative.status == 64)
+        #expect(negative.stderr.contains("--memory must be between 0 and 1048576 MiB (got -1)"), "\(negative.stderr)")
         #expect(try cli.run("settings show").stdout.contains("Process emails only for approved users"))
         #expect(try cli.run("profile list").stdout.contains("Microsoft Exchange Online"))
     }
