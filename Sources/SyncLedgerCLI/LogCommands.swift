@@ -203,7 +203,7 @@ struct ProjectionsCommand: ParsableCommand {
             """)
         @OptionGroup var store: StoreOptions
         @Option(help: "Only this projection (repeatable).") var name: [String] = []
-        @Option(help: ArgumentHelp("MiB of read-model rows the fold may hold in memory (the whole process stays about 50 MiB above it).",
+        @Option(help: ArgumentHelp("MiB of read-model rows the fold may hold in memory (the process needs about 55 MiB besides).",
                                    valueName: "MiB"))
         var memory: Int = SyncLedger.defaultRebuildMemoryBudget >> 20
         func validate() throws {
