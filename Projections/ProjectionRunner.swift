@@ -169,7 +169,7 @@ public struct ProjectionRunner: Sendable {
         }
         // No fold reads a secondary index (only the audit trail has any): each
         // is built once at the end, from sorted keys, rather than row by row.
-        let indexes = try secondaryIndexes(of: targets.flatMap(\.tables), in: db)
+        let indexes = try Self.secondaryIndexes(of: targets.flatMap(\.tables), in: db)
         for (name, _) in indexes { try db.execute("DROP INDEX \"\(name)\"") }
         let store = try ProjectionStore.buffering(targets.flatMap(\.versionedTables), in: db, memoryBudget: memoryBudget)
         let count: Int64
@@ -186,7 +186,7 @@ public struct ProjectionRunner: Sendable {
     }
 
     /// The indexes `tables` have beyond their primary keys: (name, SQL).
-    func secondaryIndexes(of tables: [String], in db: Connection) throws -> [(name: String, sql: String)] {
+    static func secondaryIndexes(of tables: [String], in db: Connection) throws -> [(name: String, sql: String)] {
         let statement = try db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
         var indexes: [(String, String)] = []
         for table in tables {

@@ -146,8 +146,10 @@ final class VersionBuffer {
     /// of the dictionary.
     static func cost(_ key: PackedValues, _ values: PackedValues) -> Int { 2 * (key.bytes.count + values.bytes.count) + 192 }
 
-    /// ``VersionedTable/write(_:_:at:previous:in:)``, in memory.
-    func write(_ key: [SQLiteValue], _ values: [SQLiteValue], at position: Int64) throws -> Bool {
+    /// ``VersionedTable/write(_:_:at:previous:in:)``, in memory; `known` is
+    /// the current row when the caller read it already (through ``current(_:)``).
+    func write(_ key: [SQLiteValue], _ values: [SQLiteValue], at position: Int64,
+               previous known: (values: [SQLiteValue], validFrom: Int64)?? = .none) throws -> Bool {
         if position != touchedAt {
             // Nothing asks for the change of an earlier position any more: let its versions go.
             for key in touched { rows[key]?.before = nil }
@@ -156,7 +158,9 @@ final class VersionBuffer {
         }
         let packedKey = PackedValues(key), packed = PackedValues(values)
         guard let previous = rows[packedKey] else {
-            if spilled, try table.current(key, in: db) != nil { return try table.write(key, values, at: position, in: db) }
+            if spilled, let previous = try known ?? table.current(key, in: db) {
+                return try table.write(key, values, at: position, previous: previous, in: db)
+            }
             let cost = Self.cost(packedKey, packed)
             guard budget.remaining >= cost else {
                 spilled = true
@@ -294,7 +298,7 @@ extension VersionedTable {
                       previous known: (values: [SQLiteValue], validFrom: Int64)?? = .none, in store: ProjectionStore) throws -> Bool {
         guard let buffer = store.buffer(of: self) else { return try write(key, values, at: position, previous: known, in: store.db) }
         precondition(key.count == self.key.count && values.count == columns.count, "\(name): wrong number of values")
-        return try buffer.write(key, values, at: position)
+        return try buffer.write(key, values, at: position, previous: known)
     }
 
     /// ``change(of:at:in:)-(_,_,Connection)`` through `store`.

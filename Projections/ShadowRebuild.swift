@@ -103,10 +103,7 @@ public final class ShadowRebuild {
                 throw ShadowRebuildError.unexpectedDefinition(table)
             }
             try db.execute("CREATE TABLE \"\(shadowName(of: table))\" " + definition.dropFirst("CREATE TABLE \(table) ".count))
-            let indexes = try scratch.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
-            try indexes.bind([.text(table)])
-            while try indexes.step() {
-                let name = indexes.text(at: 0), sql = indexes.text(at: 1)
+            for (name, sql) in try ProjectionRunner.secondaryIndexes(of: [table], in: scratch) {
                 let head = "CREATE INDEX \(name) ON \(table)("
                 guard sql.hasPrefix(head) else { throw ShadowRebuildError.unexpectedDefinition(name) }
                 try db.execute("CREATE INDEX \"\(name + suffix)\" ON \"\(shadowName(of: table))\"(" + sql.dropFirst(head.count))
