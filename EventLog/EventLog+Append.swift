@@ -127,6 +127,8 @@ public final class WriteTransaction {
                                data, metadata, recorded_at, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        // The leaf hashes of the Merkle block being filled, when it began in this call.
+        var block: [[UInt8]] = [], blockBeganHere = false
         for event in events {
             position = position.next
             let current: StreamVersion
@@ -143,7 +145,13 @@ public final class WriteTransaction {
                 .text(event.data), .text(event.metadata), .integer(recordedAt), .blob(previousHash), .blob(hash),
             ])
             try statement.step()
-            try connection.appendMerkleLeaf(index: position.rawValue - 1, hash: MerkleTree.leafHash(canonical))
+            let index = position.rawValue - 1, leaf = MerkleTree.leafHash(canonical)
+            if index % MerkleTree.storedBlock == 0 {
+                block.removeAll(keepingCapacity: true)
+                blockBeganHere = true
+            }
+            try connection.appendMerkleLeaf(index: index, hash: leaf, earlier: blockBeganHere ? block : nil)
+            block.append(leaf)
             recorded.append(RecordedEvent(
                 position: position, stream: event.stream, streamVersion: version, id: event.id, type: event.type,
                 schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata,

@@ -126,6 +126,11 @@ extension EventLog {
                 """)
             for name in merkleTriggerSQL.keys.sorted() { try db.execute(merkleTriggerSQL[name]!) }
         }
+        // The index on recorded_at cost every append a page: times are found
+        // by binary search over positions instead (Connection.position(atOrBefore:)).
+        migrator.register("6-no-time-index") { db in
+            try db.execute("DROP INDEX IF EXISTS events_by_time")
+        }
         return migrator
     }()
 

@@ -12,19 +12,30 @@ import SQLite
 ///   MTH(D[n]) = SHA-256(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])); the empty tree's
 ///   hash is SHA-256 of nothing.
 ///
-/// The log stores the hash of every *complete* subtree in `merkle_subtrees`
-/// (`level` 0 = leaves; node (level, index) covers leaves
-/// [index·2^level, (index+1)·2^level)), written in the append's own
-/// transaction: one leaf plus, on average, one interior node per event. Every
-/// root, inclusion proof and consistency proof is then O(log n) reads.
+/// The log stores the hash of every complete subtree of at least
+/// ``storedBlock`` leaves in `merkle_subtrees` (`level` 0 = leaves; node
+/// (level, index) covers leaves [index·2^level, (index+1)·2^level)), written in
+/// the append's own transaction. Smaller subtrees are hashed from the events
+/// when asked for: at most ``storedBlock`` − 1 neighbouring events per root or
+/// proof. So only every 16th append writes to the tree (its block's node and
+/// every larger subtree that block closes: on average two nodes), the tree
+/// takes about 6 bytes an event instead of 96, and every root, inclusion
+/// proof and consistency proof is still O(log n) reads plus at most 15
+/// events hashed.
+///
+/// Ledgers written before this stored every level; those smaller nodes stay
+/// in the file (the table is append-only) and are no longer read.
 ///
 /// The table is keyed by the subtree's last leaf, then its level, so the
-/// nodes one append completes (its leaf and every subtree it closes) are
-/// neighbours at the table's right edge: one page written per append. The
-/// first layout (`merkle_nodes`, keyed by level and index, until migration
-/// 5) kept each level's right edge on a page of its own, so an append wrote
-/// about two.
+/// nodes one append completes are neighbours at the table's right edge: one
+/// page written. The first layout (`merkle_nodes`, keyed by level and index,
+/// until migration 5) kept each level's right edge on a page of its own.
 public enum MerkleTree {
+    /// The smallest subtree the log stores, in leaves (2^``storedLevel``).
+    public static let storedBlock: Int64 = 1 << storedLevel
+    /// The lowest level the log stores; lower nodes are hashed from the events.
+    public static let storedLevel = 4
+
     /// The hash of the empty tree.
     public static let emptyRoot = Array(SHA256.hash(data: Data()))
 
@@ -206,6 +217,16 @@ enum MerkleLayout {
         }
     }
 
+    /// The lowest level stored: migration 3 stored every level (migration 5
+    /// converts those rows as they are); since then only blocks of
+    /// ``MerkleTree/storedBlock`` leaves and up.
+    var lowestStoredLevel: Int {
+        switch self {
+        case .byLastLeaf: MerkleTree.storedLevel
+        case .byLevel: 0
+        }
+    }
+
     /// The first key column of node (`level`, `index`).
     func key(level: Int, index: Int64) -> Int64 {
         switch self {
@@ -216,8 +237,14 @@ enum MerkleLayout {
 }
 
 extension Connection {
-    /// The stored hash of complete subtree (`level`, `index`).
+    /// The hash of complete subtree (`level`, `index`): stored from
+    /// ``MerkleTree/storedLevel`` up, hashed from its events below.
     func merkleNode(level: Int, index: Int64, layout: MerkleLayout = .byLastLeaf) throws -> [UInt8] {
+        if level < layout.lowestStoredLevel {
+            var frontier = MerkleTree.Frontier()
+            for leaf in try merkleLeaves(from: index << Int64(level), count: 1 << Int64(level)) { frontier.append(leaf) }
+            return frontier.root
+        }
         let statement = try statement(layout.select)
         defer { statement.reset() }
         try statement.bind([.integer(layout.key(level: level, index: index)), .int(level)])
@@ -227,13 +254,45 @@ extension Connection {
         return statement.blob(at: 0)
     }
 
-    /// Stores leaf `index` and every complete subtree it closes.
-    func appendMerkleLeaf(index: Int64, hash: [UInt8], layout: MerkleLayout = .byLastLeaf) throws(SQLiteError) {
+    /// The leaf hashes of the `count` leaves from `first` (0-based), hashed
+    /// from the events as stored.
+    func merkleLeaves(from first: Int64, count: Int64) throws(SQLiteError) -> [[UInt8]] {
+        let statement = try statement("SELECT \(eventColumns) FROM events WHERE position > ? AND position <= ? ORDER BY position")
+        defer { statement.reset() }
+        try statement.bind([.integer(first), .integer(first + count)])
+        var leaves: [[UInt8]] = []
+        leaves.reserveCapacity(Int(count))
+        while try statement.step() { leaves.append(MerkleTree.leafHash(of: try statement.recordedEvent())) }
+        guard leaves.count == count else {
+            throw SQLiteError(code: .corrupt, message: "the Merkle tree needs events \(first + 1)…\(first + count), and the log has \(leaves.count) of them")
+        }
+        return leaves
+    }
+
+    /// Stores what leaf `index` completes: with every level stored, the leaf
+    /// and every subtree it closes; otherwise nothing until it ends a block
+    /// of ``MerkleTree/storedBlock`` leaves, then that block's node (hashed
+    /// from the block's earlier events and `hash`) and every larger subtree
+    /// the block closes.
+    ///
+    /// - Parameter earlier: The leaf hashes of the block's earlier leaves, in
+    ///   order, when the caller appended them itself in this transaction;
+    ///   otherwise `nil`, and they are hashed from the events.
+    func appendMerkleLeaf(index: Int64, hash: [UInt8], earlier: [[UInt8]]? = nil, layout: MerkleLayout = .byLastLeaf) throws(SQLiteError) {
+        let lowest = layout.lowestStoredLevel
+        let block = Int64(1) << Int64(lowest)
+        guard (index + 1) % block == 0 else { return }
+        var frontier = MerkleTree.Frontier()
+        if block > 1 {
+            let leaves = if let earlier, earlier.count == block - 1 { earlier } else { try merkleLeaves(from: index + 1 - block, count: block - 1) }
+            for leaf in leaves { frontier.append(leaf) }
+        }
+        frontier.append(hash)
+        var level = lowest, position = index >> Int64(lowest), current = frontier.root
         let insert = try statement(layout.insert)
-        try insert.bind([.integer(layout.key(level: 0, index: index)), .int(0), .blob(hash)])
+        try insert.bind([.integer(layout.key(level: level, index: position)), .int(level), .blob(current)])
         try insert.step()
         insert.reset()
-        var level = 0, position = index, current = hash
         while position & 1 == 1 {
             let left: [UInt8]
             do { left = try merkleNode(level: level, index: position - 1, layout: layout) } catch let error as SQLiteError { throw error } catch {

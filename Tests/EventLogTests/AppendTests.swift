@@ -68,6 +68,31 @@ struct AppendTests {
         #expect(try log.position(atOrBefore: t0.addingTimeInterval(60)) == 3)
     }
 
+    @Test("the binary search over positions finds, for every instant, the last position a scan of the log finds")
+    func instantsAgreeWithAScan() throws {
+        let folder = TemporaryFolder()
+        let clock = ManualClock()
+        let log = try openLog(folder, clock: clock)
+        #expect(try log.position(atOrBefore: clock.now) == .origin)
+        let t0 = clock.now
+        // Runs of 1 to 4 events at one instant, 0 to 3 seconds apart.
+        var generator = SystemRandomNumberGenerator()
+        var n = 0
+        while n < 200 {
+            let run = Int.random(in: 1...4, using: &generator)
+            try log.append((0..<run).map { offset in event(n + offset + 1, "a") })
+            n += run
+            clock.advance(seconds: Double(Int.random(in: 0...3, using: &generator)))
+        }
+        let times = try allEvents(log).map(\.recordedAt)
+        let end = times.last!.timeIntervalSince(t0)
+        for second in stride(from: -1.0, through: end + 1, by: 0.5) {
+            let instant = t0.addingTimeInterval(second)
+            let scanned = Int64(times.lastIndex(where: { $0 <= instant }).map { $0 + 1 } ?? 0)
+            #expect(try log.position(atOrBefore: instant) == Position(scanned), "\(second) s")
+        }
+    }
+
     @Test func readsPageThroughLongStreamsAndRanges() throws {
         let folder = TemporaryFolder()
         let log = try openLog(folder)

@@ -105,34 +105,76 @@ struct MerkleTests {
         return rows
     }
 
+    /// Every complete subtree of `leaves` as (last leaf, level, hash), in key order.
+    static func everySubtree(_ leaves: [[UInt8]], from lowest: Int = 0) -> [[SQLiteValue]] {
+        var rows: [[SQLiteValue]] = []
+        for last in leaves.indices {
+            var level = lowest
+            while (last + 1) % (1 << level) == 0 && (1 << level) <= last + 1 {
+                let first = last + 1 - (1 << level)
+                if level >= lowest { rows.append([.integer(Int64(last)), .integer(Int64(level)), .blob(reference(leaves[first...last]))]) }
+                level += 1
+            }
+        }
+        return rows
+    }
+
+    @Test("only subtrees of 16 leaves and up are stored, each once, with the reference's hash")
+    func onlyBlocksAndUpAreStored() throws {
+        let folder = TemporaryFolder()
+        let (log, leaves) = try makeLog(folder, count: 70)
+        _ = consume log
+        let expected = Self.everySubtree(leaves, from: MerkleTree.storedLevel)
+        // Blocks ending at leaves 15, 31, 47, 63; 31 also closes 32 leaves, 63 closes 32 and 64.
+        #expect(expected.map { [$0[0], $0[1]] } == [[15, 4], [31, 4], [31, 5], [47, 4], [63, 4], [63, 5], [63, 6]].map { $0.map { SQLiteValue.integer($0) } })
+        #expect(try subtrees(folder.path()) == expected)
+    }
+
+    @Test("appends in batches that start inside a block and span several store the same tree", arguments: [[70], [5, 20, 1, 33, 11], [15, 1, 16, 17, 21]])
+    func batchesStoreTheSameTree(sizes: [Int]) throws {
+        let folder = TemporaryFolder()
+        let log = try openLog(folder)
+        var n = 0
+        for size in sizes {
+            try log.append((n + 1...n + size).map { event($0, StreamID("s\($0 % 3)")) })
+            n += size
+        }
+        let leaves = try allEvents(log).map { MerkleTree.leafHash(of: $0) }
+        for size in 0...70 { #expect(try log.merkleRoot(size: Int64(size)) == Self.reference(leaves[0..<size]), "size \(size)") }
+        _ = consume log
+        #expect(try subtrees(folder.path()) == Self.everySubtree(leaves, from: MerkleTree.storedLevel))
+    }
+
     @Test("a tree in the first layout (level, idx) is converted row for row; proofs and verify agree")
     func theFirstLayoutIsConverted() throws {
         let folder = TemporaryFolder()
         let (log, leaves) = try makeLog(folder, count: 37)
         let proof = try log.inclusionProof(of: Position(6), size: 37)
         _ = consume log
-        let expected = try subtrees(folder.path())
-        // Every complete subtree: 37 + 18 + 9 + 4 + 2 + 1; the nodes an append completes are neighbours.
-        #expect(expected.count == 71)
-        #expect(expected.filter { $0[0] == .integer(35) }.map { $0[1] } == [0, 1, 2].map { SQLiteValue.integer($0) })
+        // Every complete subtree, as migration 3 stored them: 37 + 18 + 9 + 4 + 2 + 1.
+        let everyLevel = Self.everySubtree(leaves)
+        #expect(everyLevel.count == 71)
         // Put the tree back as migration 3 stored it, without migration 5.
         let db = try Connection(path: folder.path())
+        try db.execute("DROP TABLE merkle_subtrees; DELETE FROM eventlog_migrations WHERE identifier = '5-merkle-by-last-leaf'")
         try db.execute(EventLog.legacyMerkleTableSQL)
-        try db.execute("""
-            INSERT INTO merkle_nodes(level, idx, hash) SELECT level, ((last_leaf + 1) >> level) - 1, hash FROM merkle_subtrees;
-            DROP TABLE merkle_subtrees;
-            DELETE FROM eventlog_migrations WHERE identifier = '5-merkle-by-last-leaf';
-            """)
+        for row in everyLevel {
+            guard case .integer(let last) = row[0], case .integer(let level) = row[1] else { continue }
+            try db.run("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)", row[1], .integer(((last + 1) >> level) - 1), row[2])
+        }
         for sql in EventLog.legacyMerkleTriggerSQL.values { try db.execute(sql) }
         db.close()
         let reopened = try EventLog.open(at: folder.path())
-        #expect(try subtrees(folder.path()) == expected)
+        #expect(try subtrees(folder.path()) == everyLevel)
         #expect(try reopened.merkleRoot(size: 37) == Self.reference(leaves[...]))
         let again = try reopened.inclusionProof(of: Position(6), size: 37)
         #expect(again.proof == proof.proof && again.root == proof.root && again.leaf == proof.leaf)
-        #expect(try reopened.verify().isIntact)
-        try reopened.append([event(38, StreamID("s2"))])
-        #expect(try reopened.merkleRoot(size: 38) == Self.reference((try allEvents(reopened).map { MerkleTree.leafHash(of: $0) })[...]))
+        #expect(try reopened.verify(treeHead: (37, Self.reference(leaves[...]))).isIntact)
+        // Appending on: the block ending at leaf 47 is stored, the smaller subtrees are not.
+        for n in 38...48 { try reopened.append([event(n, StreamID("s2"))]) }
+        let all = try allEvents(reopened).map { MerkleTree.leafHash(of: $0) }
+        #expect(try reopened.merkleRoot(size: 48) == Self.reference(all[...]))
+        #expect(try subtrees(folder.path()) == everyLevel + [[.integer(47), .integer(4), .blob(Self.reference(all[32...47]))]])
     }
 
     @Test func verifyAgainstATreeHeadCatchesTruncationAndRechainedRewrites() throws {
