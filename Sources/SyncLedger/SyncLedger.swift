@@ -282,14 +282,24 @@ public final class SyncLedger: Sendable {
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
         let encoder = DomainEvent.makeEncoder()   // one per command
+        // The events after the first carry the same metadata without the arguments: encoded once.
+        var later: (metadata: EventMetadata, text: String)?
         for (index, event) in events.enumerated() {
-            var eventMetadata = metadata
-            if index > 0 { eventMetadata.arguments = nil }
+            let eventMetadata: EventMetadata, text: String
+            if index == 0 {
+                (eventMetadata, text) = (metadata, try metadata.encoded(using: encoder))
+            } else if let later {
+                (eventMetadata, text) = later
+            } else {
+                var withoutArguments = metadata
+                withoutArguments.arguments = nil
+                (eventMetadata, text) = (withoutArguments, try withoutArguments.encoded(using: encoder))
+                later = (eventMetadata, text)
+            }
             metadataOf.append(eventMetadata)
             let (type, version) = event.typeName
             newEvents.append(NewEvent(id: options.ambient.newID(), stream: StreamID(event.stream), type: type, schemaVersion: version,
-                                      data: String(decoding: try event.encodedData(using: encoder), as: UTF8.self),
-                                      metadata: try eventMetadata.encoded(using: encoder)))
+                                      data: String(decoding: try event.encodedData(using: encoder), as: UTF8.self), metadata: text))
         }
         let recorded = try tx.append(newEvents)
         try runner.applyInline(recorded.indices.map { ProjectedEvent(recorded: recorded[$0], event: events[$0], metadata: metadataOf[$0]) }, in: db)
