@@ -84,11 +84,22 @@ public final class WriteTransaction {
 
     private func validate(_ events: [NewEvent]) throws(AppendError) {
         var seen = Set<UUID>()
-        for event in events {
+        var lastInFull: Int?   // the index of the last event whose metadata is not a continuation
+        for (index, event) in events.enumerated() {
             if !seen.insert(event.id).inserted { throw .invalidEvent(id: event.id, reason: "the id appears twice in the batch") }
             if event.stream.rawValue.isEmpty { throw .invalidEvent(id: event.id, reason: "the stream id is empty") }
             if event.type.isEmpty { throw .invalidEvent(id: event.id, reason: "the type is empty") }
             if event.schemaVersion < 1 { throw .invalidEvent(id: event.id, reason: "the schema version must be 1 or more") }
+            if let offset = MetadataContinuation.offset(in: event.metadata) {
+                guard let first = lastInFull, index - offset == first else {
+                    throw .invalidEvent(id: event.id, reason: "its metadata must continue the last earlier event of the batch whose metadata is in full")
+                }
+                guard MetadataContinuation.resolve(events[first].metadata) != nil else {
+                    throw .invalidEvent(id: event.id, reason: "its metadata continues an event whose metadata is not a JSON object")
+                }
+            } else {
+                lastInFull = index
+            }
         }
     }
 
@@ -129,7 +140,9 @@ public final class WriteTransaction {
             """)
         // The leaf hashes of the Merkle block being filled, when it began in this call.
         var block: [[UInt8]] = [], blockBeganHere = false
-        for event in events {
+        // The metadata continuations share (validated by `validate`): the last event in full, resolved.
+        var shared: (index: Int, text: String)?
+        for (batchIndex, event) in events.enumerated() {
             position = position.next
             let current: StreamVersion
             if let known = versions[event.stream] { current = known } else { current = try connection.streamVersion(of: event.stream) }
@@ -152,9 +165,15 @@ public final class WriteTransaction {
             }
             try connection.appendMerkleLeaf(index: index, hash: leaf, earlier: blockBeganHere ? block : nil)
             block.append(leaf)
+            var metadata = event.metadata
+            if let offset = MetadataContinuation.offset(in: event.metadata) {
+                let first = batchIndex - offset
+                if shared?.index != first { shared = (first, MetadataContinuation.resolve(events[first].metadata) ?? "") }
+                metadata = shared?.text ?? ""
+            }
             recorded.append(RecordedEvent(
                 position: position, stream: event.stream, streamVersion: version, id: event.id, type: event.type,
-                schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata,
+                schemaVersion: event.schemaVersion, data: event.data, metadata: metadata, storedMetadata: event.metadata,
                 recordedAtMicroseconds: recordedAt, previousHash: previousHash, hash: hash))
             previousHash = hash
         }

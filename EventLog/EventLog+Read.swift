@@ -31,9 +31,10 @@ extension Statement {
         guard idText.utf8.count == 36, !idText.utf8.contains(where: { $0 >= 65 && $0 <= 90 }), let id = UUID(uuidString: idText) else {
             throw SQLiteError(code: .corrupt, message: "event at position \(int64(at: 0)) has a malformed or non-canonical id \(idText)", sql: sql)
         }
+        let metadata = text(at: 7)
         return RecordedEvent(
             position: Position(int64(at: 0)), stream: StreamID(text(at: 1)), streamVersion: StreamVersion(int64(at: 2)),
-            id: id, type: text(at: 4), schemaVersion: int(at: 5), data: text(at: 6), metadata: text(at: 7),
+            id: id, type: text(at: 4), schemaVersion: int(at: 5), data: text(at: 6), metadata: metadata, storedMetadata: metadata,
             recordedAtMicroseconds: int64(at: 8), previousHash: blob(at: 9), hash: blob(at: 10))
     }
 }
@@ -60,7 +61,42 @@ extension Connection {
         defer { statement.reset() }
         try statement.bind([.text(id.lowercasedText)])
         guard try statement.step() else { return nil }
-        return try statement.recordedEvent()
+        var events = [try statement.recordedEvent()]
+        statement.reset()
+        try resolveContinuations(&events)
+        return events[0]
+    }
+
+    /// Gives every continuation in `events` (``MetadataContinuation``) the
+    /// metadata it shares: from the event it names, found among `events` or
+    /// read from the log.
+    func resolveContinuations(_ events: inout [RecordedEvent]) throws(SQLiteError) {
+        var resolved: [Int64: String] = [:]   // a named event's position → the metadata it shares
+        for index in events.indices {
+            guard let offset = MetadataContinuation.offset(in: events[index].storedMetadata) else { continue }
+            let position = events[index].position.rawValue, named = position - Int64(offset)
+            if let text = resolved[named] {
+                events[index].metadata = text
+                continue
+            }
+            let first: String
+            if index >= offset, events[index - offset].position.rawValue == named {
+                first = events[index - offset].storedMetadata
+            } else {
+                let statement = try statement("SELECT metadata FROM events WHERE position = ?")
+                defer { statement.reset() }
+                try statement.bind([.integer(named)])
+                guard try statement.step() else {
+                    throw SQLiteError(code: .corrupt, message: "event \(position)'s metadata continues event \(named), which is not in the log")
+                }
+                first = statement.text(at: 0)
+            }
+            guard MetadataContinuation.offset(in: first) == nil, let text = MetadataContinuation.resolve(first) else {
+                throw SQLiteError(code: .corrupt, message: "event \(position)'s metadata continues event \(named), whose metadata is not a JSON object in full")
+            }
+            resolved[named] = text
+            events[index].metadata = text
+        }
     }
 
     /// Up to `limit` events with positions in `after+1 … through`, in order.
@@ -71,6 +107,8 @@ extension Connection {
         var events: [RecordedEvent] = []
         events.reserveCapacity(limit)
         while try statement.step() { events.append(try statement.recordedEvent()) }
+        statement.reset()
+        try resolveContinuations(&events)
         return events
     }
 
@@ -90,6 +128,8 @@ extension Connection {
         try statement.bind([.text(stream.rawValue), .integer(after.rawValue), .integer(through.rawValue), .int(limit)])
         var events: [RecordedEvent] = []
         while try statement.step() { events.append(try statement.recordedEvent()) }
+        statement.reset()
+        try resolveContinuations(&events)
         return events
     }
 

@@ -131,6 +131,27 @@ extension EventLog {
         migrator.register("6-no-time-index") { db in
             try db.execute("DROP INDEX IF EXISTS events_by_time")
         }
+        // Events may store their metadata as a continuation of an earlier
+        // event's (MetadataContinuation). No event changes; a SyncLedger that
+        // cannot read continuations refuses the file for this migration, and
+        // the auditors' view shows every event's metadata in full (`metadata`)
+        // beside the stored text (`stored_metadata`).
+        migrator.register("7-metadata-continuations") { db in
+            try db.execute("""
+                DROP VIEW IF EXISTS events_readable;
+                CREATE VIEW events_readable AS
+                  SELECT e.position, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version,
+                         strftime('%Y-%m-%dT%H:%M:%fZ', e.recorded_at / 1000000.0, 'unixepoch') AS recorded_at_utc,
+                         e.data,
+                         CASE WHEN e.metadata LIKE '{"continues":%'
+                              THEN (SELECT json_remove(f.metadata, '$.\(MetadataContinuation.firstEventOnlyMember)') FROM events AS f
+                                    WHERE f.position = e.position - json_extract(e.metadata, '$.continues'))
+                              ELSE e.metadata END AS metadata,
+                         lower(hex(e.hash)) AS hash_hex,
+                         e.metadata AS stored_metadata
+                  FROM events AS e;
+                """)
+        }
         return migrator
     }()
 

@@ -49,6 +49,9 @@ public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
     /// A command's recorded signature does not check out, or a command of
     /// signed mode carries none.
     case commandSignature(reason: String)
+    /// The metadata is stored as a continuation (``MetadataContinuation``)
+    /// of another event than the last earlier one stored in full.
+    case misplacedContinuation
 
     public var description: String {
         switch self {
@@ -66,6 +69,7 @@ public enum ChainBreak: Hashable, Sendable, CustomStringConvertible {
         case .checkpointRootMismatch(let size): "the first \(size) events do not hash to the checkpoint's Merkle root: an event up to #\(size) was rewritten (and the chain recomputed)"
         case .storedTreeMismatch: "the Merkle nodes stored in the file do not match the events"
         case .commandSignature(let reason): "its command signature \(reason)"
+        case .misplacedContinuation: "its metadata continues another event than the last earlier one whose metadata is stored in full"
         }
     }
 }
@@ -128,6 +132,7 @@ extension EventLog {
             previousTime = row.recordedAtMicroseconds
         }
         var streamVersions: [StreamID: StreamVersion] = [:]
+        var lastInFull: Position?   // unknown after an anchor until an event in full is met
         var count: Int64 = 0
         var lastHead = LogHead(position: expectedPosition, hash: previousHash, recordedAtMicroseconds: anchor == nil ? nil : previousTime)
         while true {
@@ -147,7 +152,7 @@ extension EventLog {
                 if event.previousHash != previousHash { return .broken(at: event.position, reason: .previousHashMismatch) }
                 let canonical = HashChain.canonicalBytes(
                     position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id, type: event.type,
-                    schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata, recordedAtMicroseconds: event.recordedAtMicroseconds)
+                    schemaVersion: event.schemaVersion, data: event.data, metadata: event.storedMetadata, recordedAtMicroseconds: event.recordedAtMicroseconds)
                 if HashChain.hash(previous: event.previousHash, canonical: canonical) != event.hash { return .broken(at: event.position, reason: .hashMismatch) }
                 if trackTree {
                     frontier.append(MerkleTree.leafHash(canonical))
@@ -158,6 +163,13 @@ extension EventLog {
                 if event.recordedAtMicroseconds < previousTime { return .broken(at: event.position, reason: .timeWentBackwards) }
                 if !row.dataIsJSON { return .broken(at: event.position, reason: .malformedJSON(column: "data")) }
                 if !row.metadataIsJSON { return .broken(at: event.position, reason: .malformedJSON(column: "metadata")) }
+                if let offset = MetadataContinuation.offset(in: event.storedMetadata) {
+                    if (lastInFull != nil || anchor == nil) && lastInFull?.rawValue != event.position.rawValue - Int64(offset) {
+                        return .broken(at: event.position, reason: .misplacedContinuation)
+                    }
+                } else {
+                    lastInFull = event.position
+                }
                 if anchor == nil || streamVersions[event.stream] != nil {
                     let expectedVersion = (streamVersions[event.stream] ?? .none).next
                     if event.streamVersion != expectedVersion {

@@ -14,7 +14,9 @@ public struct NewEvent: Hashable, Sendable {
     public var schemaVersion: Int
     /// The event's data, as a JSON text.
     public var data: String
-    /// Who, why and how: actor, roles, command, correlation, as a JSON text.
+    /// Who, why and how: actor, roles, command, correlation, as a JSON text;
+    /// or ``MetadataContinuation/text(offset:)`` to share the metadata of an
+    /// earlier event of the same append.
     public var metadata: String
 
     public init(id: UUID, stream: StreamID, type: String, schemaVersion: Int = 1, data: String, metadata: String = "{}") {
@@ -43,8 +45,13 @@ public struct RecordedEvent: Hashable, Sendable {
     public var schemaVersion: Int
     /// The data, as stored (JSON text).
     public var data: String
-    /// The metadata, as stored (JSON text).
+    /// The metadata (JSON text): as stored, or for an event stored as a
+    /// continuation of an earlier one (``MetadataContinuation``), that
+    /// event's metadata without its first-event-only member.
     public var metadata: String
+    /// The metadata exactly as stored: what the hash chain, the Merkle tree
+    /// and exports cover. Equals ``metadata`` except for a continuation.
+    public var storedMetadata: String
     /// When the log recorded the event, in microseconds since 1970-01-01T00:00:00Z.
     /// Never decreases along positions.
     public var recordedAtMicroseconds: Int64
@@ -57,10 +64,10 @@ public struct RecordedEvent: Hashable, Sendable {
     public var recordedAt: Date { Date(microsecondsSince1970: recordedAtMicroseconds) }
 
     /// Whether `event` carries the same content (id, stream, type, schema
-    /// version, data and metadata) as this recorded event.
+    /// version, data and stored metadata) as this recorded event.
     public func hasSameContent(as event: NewEvent) -> Bool {
         id == event.id && stream == event.stream && type == event.type
-            && schemaVersion == event.schemaVersion && data == event.data && metadata == event.metadata
+            && schemaVersion == event.schemaVersion && data == event.data && storedMetadata == event.metadata
     }
 }
 

@@ -70,7 +70,7 @@ public enum HashChain {
     public static func expectedHash(of event: RecordedEvent) -> [UInt8] {
         hash(previous: event.previousHash, canonical: canonicalBytes(
             position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id,
-            type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata,
+            type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: event.storedMetadata,
             recordedAtMicroseconds: event.recordedAtMicroseconds))
     }
 

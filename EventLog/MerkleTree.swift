@@ -60,7 +60,7 @@ public enum MerkleTree {
     public static func leafHash(of event: RecordedEvent) -> [UInt8] {
         leafHash(HashChain.canonicalBytes(
             position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id, type: event.type,
-            schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata, recordedAtMicroseconds: event.recordedAtMicroseconds))
+            schemaVersion: event.schemaVersion, data: event.data, metadata: event.storedMetadata, recordedAtMicroseconds: event.recordedAtMicroseconds))
     }
 
     /// The largest power of two strictly below `n` (n ≥ 2).

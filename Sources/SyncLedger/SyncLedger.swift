@@ -282,20 +282,13 @@ public final class SyncLedger: Sendable {
         var newEvents: [NewEvent] = []
         var metadataOf: [EventMetadata] = []
         let encoder = DomainEvent.makeEncoder()   // one per command
-        // The events after the first carry the same metadata without the arguments: encoded once.
-        var later: (metadata: EventMetadata, text: String)?
+        // The events after the first share its metadata, less the arguments: the log stores it once
+        // (MetadataContinuation), and reads it back on each of them.
+        var withoutArguments = metadata
+        withoutArguments.arguments = nil
         for (index, event) in events.enumerated() {
-            let eventMetadata: EventMetadata, text: String
-            if index == 0 {
-                (eventMetadata, text) = (metadata, try metadata.encoded(using: encoder))
-            } else if let later {
-                (eventMetadata, text) = later
-            } else {
-                var withoutArguments = metadata
-                withoutArguments.arguments = nil
-                (eventMetadata, text) = (withoutArguments, try withoutArguments.encoded(using: encoder))
-                later = (eventMetadata, text)
-            }
+            let eventMetadata = index == 0 ? metadata : withoutArguments
+            let text = index == 0 ? try metadata.encoded(using: encoder) : MetadataContinuation.text(offset: index)
             metadataOf.append(eventMetadata)
             let (type, version) = event.typeName
             newEvents.append(NewEvent(id: options.ambient.newID(), stream: StreamID(event.stream), type: type, schemaVersion: version,

@@ -155,7 +155,7 @@ struct LogCommand: ParsableCommand {
                 var count = 0
                 try ledger.forEachEvent(from: max(start, 1), through: end) { e in
                     let line = Line(position: e.position.rawValue, stream: e.stream.rawValue, streamVersion: e.streamVersion.rawValue,
-                                    id: e.id.uuidString.lowercased(), type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata,
+                                    id: e.id.uuidString.lowercased(), type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.storedMetadata,
                                     recordedAtMicroseconds: e.recordedAtMicroseconds, previousHash: hexString(e.previousHash), hash: hexString(e.hash))
                     if format == .jsonl {
                         print(String(decoding: try encoder.encode(line), as: UTF8.self))

@@ -28,7 +28,7 @@ struct HardeningLogTests {
         #expect(names == ["log.sqlite"])
         let db = try Connection(path: folder.path(), mode: .readOnly)
         #expect(try db.scalar("PRAGMA application_id")?.int64 == 0x5359_4C47)
-        #expect(try db.scalar("SELECT count(*) FROM eventlog_migrations")?.int64 == 6)
+        #expect(try db.scalar("SELECT count(*) FROM eventlog_migrations")?.int64 == 7)
     }
 
     @Test func manyCreatorsOfOnePathShareOneLog() async throws {

@@ -198,7 +198,7 @@ struct MerkleTests {
             let position = 4 + offset
             let hash = HashChain.hash(previous: previous, canonical: HashChain.canonicalBytes(
                 position: rewritten.position, stream: rewritten.stream, streamVersion: rewritten.streamVersion, id: rewritten.id, type: rewritten.type,
-                schemaVersion: rewritten.schemaVersion, data: rewritten.data, metadata: rewritten.metadata, recordedAtMicroseconds: rewritten.recordedAtMicroseconds))
+                schemaVersion: rewritten.schemaVersion, data: rewritten.data, metadata: rewritten.storedMetadata, recordedAtMicroseconds: rewritten.recordedAtMicroseconds))
             try db.run("UPDATE events SET previous_hash = ?, hash = ? WHERE position = ?", .blob(previous), .blob(hash), .integer(Int64(position)))
             previous = hash
         }

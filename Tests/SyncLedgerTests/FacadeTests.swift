@@ -222,6 +222,30 @@ struct FacadeTests {
         #expect(metadata == expected)
     }
 
+    @Test("a command's later events store its metadata as a continuation, and read back with it in full, less the arguments")
+    func laterEventsOfACommandShareItsMetadata() throws {
+        let f = try Fixture()
+        _ = try scenario(f)
+        let events = try allEvents(f.ledger.log)
+        var commands = 0
+        for (index, event) in events.enumerated() where MetadataContinuation.offset(in: event.storedMetadata) == nil {
+            let first = try EventMetadata.decode(event.storedMetadata)
+            var shared = first
+            shared.arguments = nil
+            let later = events[(index + 1)...].prefix { MetadataContinuation.offset(in: $0.storedMetadata) != nil }
+            if !later.isEmpty { commands += 1 }
+            #expect(later.map(\.storedMetadata) == (0..<later.count).map { MetadataContinuation.text(offset: $0 + 1) })
+            #expect(later.map(\.metadata) == Array(repeating: try shared.encoded(), count: later.count), "the command of #\(event.position)")
+            #expect(event.metadata == event.storedMetadata)
+        }
+        #expect(commands >= 5, "the scenario has commands of several events")
+        // Read one at a time, by stream or by id, a continuation carries the same metadata as in a walk.
+        let sample = try #require(events.last { MetadataContinuation.offset(in: $0.storedMetadata) != nil })
+        #expect(try f.ledger.log.event(withID: sample.id) == sample)
+        #expect(try f.ledger.log.events(in: sample.stream).filter { $0.position == sample.position } == [sample])
+        #expect(try f.ledger.verify().isIntact)
+    }
+
     @Test func reExecutingACommandIDReturnsTheFirstOutcomeAndWritesNothing() throws {
         let f = try Fixture()
         try f.buildWorld()

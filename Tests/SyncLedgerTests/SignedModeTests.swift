@@ -94,7 +94,7 @@ struct SignedModeTests {
         for row in rows {
             let hash = HashChain.hash(previous: previous, canonical: HashChain.canonicalBytes(
                 position: row.position, stream: row.stream, streamVersion: row.streamVersion, id: row.id, type: row.type,
-                schemaVersion: row.schemaVersion, data: row.data, metadata: row.metadata, recordedAtMicroseconds: row.recordedAtMicroseconds))
+                schemaVersion: row.schemaVersion, data: row.data, metadata: row.storedMetadata, recordedAtMicroseconds: row.recordedAtMicroseconds))
             try db.run("UPDATE events SET previous_hash = ?, hash = ? WHERE position = ?", .blob(previous), .blob(hash), .integer(row.position.rawValue))
             previous = hash
         }
