@@ -102,49 +102,42 @@ private final class HiddenCharacterScan: Encoder {
         }
     }
 
-    struct Unkeyed: UnkeyedEncodingContainer {
+    struct Unkeyed: UnkeyedEncodingContainer, PassesOverNonText {
         let scan: HiddenCharacterScan
         var codingPath: [any CodingKey] { [] }
         var count = 0
-        mutating func encodeNil() throws {}
-        mutating func encode(_ value: Bool) throws {}
         mutating func encode(_ value: String) throws { try scan.check(value) }
-        mutating func encode(_ value: Double) throws {}
-        mutating func encode(_ value: Float) throws {}
-        mutating func encode(_ value: Int) throws {}
-        mutating func encode(_ value: Int8) throws {}
-        mutating func encode(_ value: Int16) throws {}
-        mutating func encode(_ value: Int32) throws {}
-        mutating func encode(_ value: Int64) throws {}
-        mutating func encode(_ value: UInt) throws {}
-        mutating func encode(_ value: UInt8) throws {}
-        mutating func encode(_ value: UInt16) throws {}
-        mutating func encode(_ value: UInt32) throws {}
-        mutating func encode(_ value: UInt64) throws {}
         mutating func encode<T: Encodable>(_ value: T) throws { try value.encode(to: scan) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> { scan.container(keyedBy: keyType) }
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { scan.unkeyedContainer() }
         mutating func superEncoder() -> any Encoder { scan }
     }
 
-    struct Single: SingleValueEncodingContainer {
+    struct Single: SingleValueEncodingContainer, PassesOverNonText {
         let scan: HiddenCharacterScan
         var codingPath: [any CodingKey] { [] }
-        mutating func encodeNil() throws {}
-        mutating func encode(_ value: Bool) throws {}
         mutating func encode(_ value: String) throws { try scan.check(value) }
-        mutating func encode(_ value: Double) throws {}
-        mutating func encode(_ value: Float) throws {}
-        mutating func encode(_ value: Int) throws {}
-        mutating func encode(_ value: Int8) throws {}
-        mutating func encode(_ value: Int16) throws {}
-        mutating func encode(_ value: Int32) throws {}
-        mutating func encode(_ value: Int64) throws {}
-        mutating func encode(_ value: UInt) throws {}
-        mutating func encode(_ value: UInt8) throws {}
-        mutating func encode(_ value: UInt16) throws {}
-        mutating func encode(_ value: UInt32) throws {}
-        mutating func encode(_ value: UInt64) throws {}
         mutating func encode<T: Encodable>(_ value: T) throws { try value.encode(to: scan) }
     }
+}
+
+/// The unkeyed and single-value containers' values that hold no text: the
+/// scan passes over them.
+private protocol PassesOverNonText {}
+
+extension PassesOverNonText {
+    mutating func encodeNil() throws {}
+    mutating func encode(_ value: Bool) throws {}
+    mutating func encode(_ value: Double) throws {}
+    mutating func encode(_ value: Float) throws {}
+    mutating func encode(_ value: Int) throws {}
+    mutating func encode(_ value: Int8) throws {}
+    mutating func encode(_ value: Int16) throws {}
+    mutating func encode(_ value: Int32) throws {}
+    mutating func encode(_ value: Int64) throws {}
+    mutating func encode(_ value: UInt) throws {}
+    mutating func encode(_ value: UInt8) throws {}
+    mutating func encode(_ value: UInt16) throws {}
+    mutating func encode(_ value: UInt32) throws {}
+    mutating func encode(_ value: UInt64) throws {}
 }
