@@ -43,7 +43,7 @@ public final class WriteTransaction {
     /// validated once, by the table's `json_valid` checks.
     public func append(_ events: [NewEvent], expecting expectations: [StreamID: ExpectedVersion] = [:]) throws(AppendError) -> [RecordedEvent] {
         guard !events.isEmpty else { return [] }
-        try validate(events)
+        let shared = try validate(events)
         do {
             // The versions read for the expectations are the insert's starting points: each stream is read once.
             var versions: [StreamID: StreamVersion] = [:]
@@ -58,7 +58,7 @@ public final class WriteTransaction {
             }
             do {
                 return try connection.savepoint("append") { () throws(SQLiteError) -> [RecordedEvent] in
-                    try insert(events, versions: versions)
+                    try insert(events, versions: versions, shared: shared)
                 }
             } catch let error as SQLiteError where error.primaryCode == .constraint {
                 // Rolled back to the savepoint; now find out why, the slow way.
@@ -82,8 +82,11 @@ public final class WriteTransaction {
         }
     }
 
-    private func validate(_ events: [NewEvent]) throws(AppendError) {
+    /// Checks `events` and returns the metadata their continuations share,
+    /// by the index of the event in full that each names.
+    private func validate(_ events: [NewEvent]) throws(AppendError) -> [Int: String] {
         var seen = Set<UUID>()
+        var shared: [Int: String] = [:]
         var lastInFull: Int?   // the index of the last event whose metadata is not a continuation
         for (index, event) in events.enumerated() {
             if !seen.insert(event.id).inserted { throw .invalidEvent(id: event.id, reason: "the id appears twice in the batch") }
@@ -94,13 +97,17 @@ public final class WriteTransaction {
                 guard let first = lastInFull, index - offset == first else {
                     throw .invalidEvent(id: event.id, reason: "its metadata must continue the last earlier event of the batch whose metadata is in full")
                 }
-                guard MetadataContinuation.resolve(events[first].metadata) != nil else {
-                    throw .invalidEvent(id: event.id, reason: "its metadata continues an event whose metadata is not a JSON object")
+                if shared[first] == nil {
+                    guard let text = MetadataContinuation.resolve(events[first].metadata) else {
+                        throw .invalidEvent(id: event.id, reason: "its metadata continues an event whose metadata is not a JSON object")
+                    }
+                    shared[first] = text
                 }
             } else {
                 lastInFull = index
             }
         }
+        return shared
     }
 
     /// The recorded copies when the batch is an exact retry, `nil` when it is new.
@@ -123,8 +130,9 @@ public final class WriteTransaction {
     }
 
     /// Inserts `events` after the head; `versions` holds the current version
-    /// of streams already read in this transaction.
-    private func insert(_ events: [NewEvent], versions known: [StreamID: StreamVersion]) throws(SQLiteError) -> [RecordedEvent] {
+    /// of streams already read in this transaction, `shared` what
+    /// ``validate(_:)`` resolved for the continuations.
+    private func insert(_ events: [NewEvent], versions known: [StreamID: StreamVersion], shared: [Int: String]) throws(SQLiteError) -> [RecordedEvent] {
         let head = try connection.head()
         var position = head.position
         var previousHash = head.hash
@@ -140,8 +148,6 @@ public final class WriteTransaction {
             """)
         // The leaf hashes of the Merkle block being filled, when it began in this call.
         var block: [[UInt8]] = [], blockBeganHere = false
-        // The metadata continuations share (validated by `validate`): the last event in full, resolved.
-        var shared: (index: Int, text: String)?
         for (batchIndex, event) in events.enumerated() {
             position = position.next
             let current: StreamVersion
@@ -165,12 +171,7 @@ public final class WriteTransaction {
             }
             try connection.appendMerkleLeaf(index: index, hash: leaf, earlier: blockBeganHere ? block : nil)
             block.append(leaf)
-            var metadata = event.metadata
-            if let offset = MetadataContinuation.offset(in: event.metadata) {
-                let first = batchIndex - offset
-                if shared?.index != first { shared = (first, MetadataContinuation.resolve(events[first].metadata) ?? "") }
-                metadata = shared?.text ?? ""
-            }
+            let metadata = MetadataContinuation.offset(in: event.metadata).flatMap { shared[batchIndex - $0] } ?? event.metadata
             recorded.append(RecordedEvent(
                 position: position, stream: event.stream, streamVersion: version, id: event.id, type: event.type,
                 schemaVersion: event.schemaVersion, data: event.data, metadata: metadata, storedMetadata: event.metadata,

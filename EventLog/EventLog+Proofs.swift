@@ -22,11 +22,7 @@ extension EventLog {
             let node: MerkleTree.Nodes = { try db.merkleNode(level: $0, index: $1) }
             // The leaf is recomputed from the event as stored now, never taken from the stored tree,
             // so a rewritten event cannot borrow its original's proof.
-            let statement = try db.statement("SELECT \(eventColumns) FROM events WHERE position = ?")
-            defer { statement.reset() }
-            try statement.bind([.integer(position.rawValue)])
-            guard try statement.step() else { throw ProofError.notInTree(position: position, size: size) }
-            return (MerkleTree.leafHash(of: try statement.recordedEvent()),
+            return (try db.merkleLeaves(from: position.rawValue - 1, count: 1)[0],
                     try MerkleTree.inclusionProof(index: position.rawValue - 1, size: size, node),
                     try MerkleTree.root(size: size, node))
         }
