@@ -39,37 +39,123 @@ struct EventDecoderTests {
         #expect(Self.fastTypes.isSubset(of: names))
     }
 
-    @Test("test outcomes: version 1 data still reads; version 2 leaves out what it can word again, and reads back exactly")
-    func testOutcomesInBothStoredForms() throws {
+    @Test("test outcomes: versions 1 and 2 still read; version 3 leaves out what it can word again or holds its usual value, and reads back exactly")
+    func testOutcomesInEveryStoredForm() throws {
         var g = SplitMix(state: 25)
         let encoder = DomainEvent.makeEncoder(), decoder = DomainEvent.makeDecoder()
-        // Version 2 is written member by member: it must name every stored property.
+        // Versions 2 and 3 are written member by member: they must name every stored property.
         let properties = Mirror(reflecting: testCompleted(mailbox: "m", upn: "u", &g)).children.compactMap(\.label)
         #expect(Set(properties) == Set(MailboxTestCompleted.Stored.Key.allCases.map(\.rawValue)))
+        #expect(DomainEvent.mailboxTestCompleted(testCompleted(mailbox: "m", upn: "u", &g)).typeName.schemaVersion == 3)
+        var shapes: [String: Int] = [:]
         var kept = (none: 0, address: 0, text: 0, mailboxSame: 0, mailboxOther: 0)
         for index in 0..<3_000 {
             let test = testCompleted(mailbox: MailboxID(g.text()), upn: UserPrincipalName(g.text()), &g)
             let v1 = String(decoding: try encoder.encode(test), as: UTF8.self)
-            let v2 = String(decoding: try DomainEvent.mailboxTestCompleted(test).encodedData(using: encoder), as: UTF8.self)
-            for (version, json) in [(1, v1), (2, v2)] {
+            let v2 = String(decoding: try encoder.encode(MailboxTestCompleted.Stored.Version2(test)), as: UTF8.self)
+            let v3 = String(decoding: try DomainEvent.mailboxTestCompleted(test).encodedData(using: encoder), as: UTF8.self)
+            for (version, json) in [(1, v1), (2, v2), (3, v3)] {
                 #expect(try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: version, json: json) == .mailboxTestCompleted(test), "v\(version) #\(index): \(json)")
                 #expect(try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: version, data: Data(json.utf8), using: decoder)
                         == .mailboxTestCompleted(test), "v\(version) #\(index)")
                 let fast = try? JSONReader.read(json) { try DomainEvent.fastDecode(type: "MailboxTestCompleted", schemaVersion: version, &$0) }
                 #expect(fast == .mailboxTestCompleted(test), "v\(version) #\(index): \(json)")
             }
-            let stored = try #require(try JSONSerialization.jsonObject(with: Data(v2.utf8)) as? [String: Any])
+            #expect(v3.utf8.count < v2.utf8.count, "\(v3)")
+            // Version 3 differs from version 2 only in the members it compacts or leaves out.
+            var compacted = try #require(try JSONSerialization.jsonObject(with: Data(v3.utf8)) as? [String: Any])
+            var full = try #require(try JSONSerialization.jsonObject(with: Data(v2.utf8)) as? [String: Any])
+            for (key, isUsual) in [("trigger", test.trigger == .testAndEnable), ("syncThisOrgOnly", !test.syncThisOrgOnly), ("retryNumber", test.retryNumber == 0)] {
+                #expect(full[key] != nil, "\(key) in \(v2)")
+                #expect((compacted[key] == nil) == isUsual, "\(key) in \(v3)")
+                shapes["\(key) left out", default: 0] += isUsual ? 1 : 0
+                compacted[key] = nil
+                full[key] = nil
+            }
+            let statuses = compacted.removeValue(forKey: "statuses"), enabled = compacted.removeValue(forKey: "enabled")
+            full["statuses"] = nil
+            full["enabled"] = nil
+            #expect(NSDictionary(dictionary: compacted).isEqual(to: full), "\(v3) against \(v2)")
+            let allEqual = test.statuses.incoming == test.statuses.outgoing && test.statuses.outgoing == test.statuses.appointmentsContactsTasks
+            switch statuses {
+            case let text as String:
+                #expect(allEqual && !test.statuses.incoming.transient, "\(v3)")
+                shapes["statuses as one text", default: 0] += 1
+            case let perChannel as [String: Any]:
+                #expect(Set(perChannel.keys) == ["incoming", "outgoing", "appointmentsContactsTasks"] && (!allEqual || test.statuses.incoming.transient))
+                for (key, value) in perChannel {
+                    let outcome = test.statuses[try #require(MailboxTestCompleted.StoredChannel(rawValue: key)).channel]
+                    #expect((value is String) == !outcome.transient, "\(v3)")
+                    shapes[value is String ? "an outcome as a text" : "an outcome as an object", default: 0] += 1
+                }
+            default: Issue.record("statuses stored as neither a text nor an object: \(v3)")
+            }
+            let flagsEqual = test.enabled.incoming == test.enabled.outgoing && test.enabled.outgoing == test.enabled.appointmentsContactsTasks
+            switch enabled {
+            case let all as Bool:
+                #expect(flagsEqual && all == test.enabled.incoming, "\(v3)")
+                shapes["enabled as one flag", default: 0] += 1
+            case let keys as [String]:
+                #expect(!flagsEqual && keys == ["incoming", "outgoing", "appointmentsContactsTasks"].filter {
+                    test.enabled[MailboxTestCompleted.StoredChannel(rawValue: $0)!.channel] }, "\(v3)")
+                shapes["enabled as keys", default: 0] += 1
+            default: Issue.record("enabled stored as neither a flag nor keys: \(v3)")
+            }
+            let stored = try #require(try JSONSerialization.jsonObject(with: Data(v3.utf8)) as? [String: Any])
             for alert in try #require(stored["alerts"] as? [[String: Any]]) {
                 switch (alert["address"], alert["text"]) {
                 case (nil, nil): kept.none += 1
                 case (.some, nil): kept.address += 1
                 case (nil, .some): kept.text += 1
-                default: Issue.record("an alert kept both an address and a text: \(v2)")
+                default: Issue.record("an alert kept both an address and a text: \(v3)")
                 }
                 if alert["mailbox"] == nil { kept.mailboxSame += 1 } else { kept.mailboxOther += 1 }
             }
         }
         #expect(kept.none > 100 && kept.address > 100 && kept.text > 100 && kept.mailboxSame > 100 && kept.mailboxOther > 100, "\(kept)")
+        #expect(shapes.count == 8 && shapes.values.allSatisfy { $0 > 100 }, "\(shapes)")
+    }
+
+    @Test("version 3 of a test outcome, whole: a success, a failure on one channel, a transient failure")
+    func testOutcomeVersion3Texts() throws {
+        let encoder = DomainEvent.makeEncoder()
+        let at = try #require(Timestamp.parse("2025-01-01T09:36:43.000Z"))
+        let failure = ChannelOutcome(status: .failure, errorCode: "EmailAddressNotApproved")
+        var test = MailboxTestCompleted(
+            mailbox: "contoso-prod/user:alice@contoso.com", trigger: .testAndEnable, job: nil, requestedBy: "sam@contoso.com", testedAt: at,
+            profile: "exo", processEmailsFrom: nil, syncThisOrgOnly: false,
+            statuses: ChannelStatuses(incoming: .success, outgoing: .success, appointmentsContactsTasks: .success),
+            enabled: ChannelFlags(incoming: true, outgoing: true, appointmentsContactsTasks: true), retryNumber: 0, nextRetryAt: nil, alerts: [])
+        func stored(_ test: MailboxTestCompleted) throws -> String {
+            let json = String(decoding: try DomainEvent.mailboxTestCompleted(test).encodedData(using: encoder), as: UTF8.self)
+            #expect(try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: 3, json: json) == .mailboxTestCompleted(test))
+            return json
+        }
+        #expect(try stored(test) == #"{"alerts":[],"enabled":true,"mailbox":"contoso-prod/user:alice@contoso.com","profile":"exo","#
+                + #""requestedBy":"sam@contoso.com","statuses":"Success","testedAt":"2025-01-01T09:36:43.000Z"}"#)
+        test.statuses = ChannelStatuses(incoming: failure, outgoing: .success, appointmentsContactsTasks: .notRun)
+        test.enabled = ChannelFlags(incoming: false, outgoing: true, appointmentsContactsTasks: false)
+        test.trigger = .profileJob
+        test.syncThisOrgOnly = true
+        #expect(try stored(test) == #"{"alerts":[],"enabled":["outgoing"],"mailbox":"contoso-prod/user:alice@contoso.com","profile":"exo","#
+                + #""requestedBy":"sam@contoso.com","statuses":{"appointmentsContactsTasks":"Not Run","incoming":"Failure:EmailAddressNotApproved","#
+                + #""outgoing":"Success"},"syncThisOrgOnly":true,"testedAt":"2025-01-01T09:36:43.000Z","trigger":"profile-job"}"#)
+        let unavailable = ChannelOutcome(status: .failure, errorCode: "ExchangeUnavailable", transient: true)
+        test.statuses = ChannelStatuses(incoming: unavailable, outgoing: unavailable, appointmentsContactsTasks: unavailable)
+        test.enabled = .none
+        test.trigger = .retry
+        test.syncThisOrgOnly = false
+        test.retryNumber = 2
+        let object = #"{"errorCode":"ExchangeUnavailable","status":"Failure","transient":true}"#
+        #expect(try stored(test) == #"{"alerts":[],"enabled":false,"mailbox":"contoso-prod/user:alice@contoso.com","profile":"exo","#
+                + #""requestedBy":"sam@contoso.com","retryNumber":2,"statuses":{"appointmentsContactsTasks":\#(object),"incoming":\#(object),"#
+                + #""outgoing":\#(object)},"testedAt":"2025-01-01T09:36:43.000Z","trigger":"retry"}"#)
+        // What version 3 refuses: an unknown status, an unknown or repeated channel key.
+        for json in [#"{"alerts":[],"enabled":true,"mailbox":"m","requestedBy":"u","statuses":"Succeeded","testedAt":"2025-01-01T09:36:43.000Z"}"#,
+                     #"{"alerts":[],"enabled":["incoming","incoming"],"mailbox":"m","requestedBy":"u","statuses":"Success","testedAt":"2025-01-01T09:36:43.000Z"}"#,
+                     #"{"alerts":[],"enabled":["email"],"mailbox":"m","requestedBy":"u","statuses":"Success","testedAt":"2025-01-01T09:36:43.000Z"}"#] {
+            #expect(throws: (any Error).self, "\(json)") { try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: 3, json: json) }
+        }
     }
 
     @Test("the tests a ledger records keep their alerts' codes, not their texts, and read back worded")
@@ -85,12 +171,12 @@ struct EventDecoderTests {
         #expect(rows.count >= 2)
         var alerts: [AlertNotice] = []
         for row in rows {
-            #expect(row.version == 2)
+            #expect(row.version == 3)
             let stored = try #require(try JSONSerialization.jsonObject(with: Data(row.data.utf8)) as? [String: Any])
             for alert in try #require(stored["alerts"] as? [[String: Any]]) {
                 #expect(Set(alert.keys).isSubset(of: ["level", "code", "recipients", "address"]), "\(row.data)")
             }
-            if case .mailboxTestCompleted(let test) = try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: 2, json: row.data) {
+            if case .mailboxTestCompleted(let test) = try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: 3, json: row.data) {
                 alerts += test.alerts
             }
         }
@@ -275,6 +361,9 @@ struct EventDecoderTests {
             syncThisOrgOnly: g.bool(), statuses: ChannelStatuses(incoming: outcome(&g), outgoing: outcome(&g), appointmentsContactsTasks: outcome(&g)),
             enabled: ChannelFlags(incoming: g.bool(), outgoing: g.bool(), appointmentsContactsTasks: g.bool()), retryNumber: g.integer(),
             nextRetryAt: g.maybe { $0.date() }, alerts: [])
+        // Equal outcomes and flags on every channel, as most tests end, half of the time.
+        if g.bool() { test.statuses = ChannelStatuses(incoming: test.statuses.incoming, outgoing: test.statuses.incoming, appointmentsContactsTasks: test.statuses.incoming) }
+        if g.bool() { test.enabled = ChannelFlags(incoming: test.enabled.incoming, outgoing: test.enabled.incoming, appointmentsContactsTasks: test.enabled.incoming) }
         var alerts: [AlertNotice] = []
         for _ in 0..<Int.random(in: 0...3, using: &g) {
             var level: AlertLevel = g.pick(), code = g.pick([g.text(), "ExchangeUnavailable", "RetriesExhausted", "EmailAddressNotApproved", "MailboxTestSucceeded"])

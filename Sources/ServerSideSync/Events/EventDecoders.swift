@@ -24,6 +24,7 @@ extension DomainEvent {
         switch (type, schemaVersion) {
         case ("MailboxTestCompleted", 1): .mailboxTestCompleted(try MailboxTestCompleted(json: &r, version: 1))
         case ("MailboxTestCompleted", 2): .mailboxTestCompleted(try MailboxTestCompleted(json: &r, version: 2))
+        case ("MailboxTestCompleted", 3): .mailboxTestCompleted(try MailboxTestCompleted(json: &r, version: 3))
         case ("MailboxCreated", 1): .mailboxCreated(try MailboxCreated(json: &r))
         case ("MailboxConfigured", 1): .mailboxConfigured(try MailboxConfigured(json: &r))
         case ("MailboxEmailApproved", 2): .mailboxEmailApproved(try MailboxEmailApproved(json: &r))
@@ -37,7 +38,9 @@ extension DomainEvent {
 }
 
 extension MailboxTestCompleted {
-    /// Version 1 stores each alert whole; version 2 as ``StoredAlert``, worded once the test is read.
+    /// Version 1 stores each alert whole; versions 2 and 3 as ``StoredAlert``,
+    /// worded once the test is read. Version 3 stores the outcome compactly
+    /// and leaves out members that hold their usual value (``Stored``).
     init(json r: inout JSONReader, version: Int) throws {
         var mailbox: MailboxID?, trigger: TestTrigger?, job: JobID??, requestedBy: UserPrincipalName?, testedAt: Date?
         var profile: ProfileID??, processEmailsFrom: Date??, syncThisOrgOnly: Bool?, statuses: ChannelStatuses?
@@ -52,7 +55,9 @@ extension MailboxTestCompleted {
             case "profile": try R.assign(&profile, r.optional { try $0.value() })
             case "processEmailsFrom": try R.assign(&processEmailsFrom, r.optional { try $0.date() })
             case "syncThisOrgOnly": try R.assign(&syncThisOrgOnly, r.bool())
+            case "statuses" where version >= 3: try R.assign(&statuses, ChannelStatuses(compactJSON: &r))
             case "statuses": try R.assign(&statuses, ChannelStatuses(json: &r) { try ChannelOutcome(json: &$0) })
+            case "enabled" where version >= 3: try R.assign(&enabled, ChannelFlags(compactJSON: &r))
             case "enabled": try R.assign(&enabled, ChannelFlags(json: &r) { try $0.bool() })
             case "retryNumber": try R.assign(&retryNumber, r.int())
             case "nextRetryAt": try R.assign(&nextRetryAt, r.optional { try $0.date() })
@@ -62,6 +67,11 @@ extension MailboxTestCompleted {
             }
         }
         if version != 1 { alerts = [] }
+        if version >= 3 {
+            trigger = trigger ?? .testAndEnable
+            syncThisOrgOnly = syncThisOrgOnly ?? false
+            retryNumber = retryNumber ?? 0
+        }
         self.init(mailbox: try R.required(mailbox), trigger: try R.required(trigger), job: job ?? nil,
                   requestedBy: try R.required(requestedBy), testedAt: try R.required(testedAt), profile: profile ?? nil,
                   processEmailsFrom: processEmailsFrom ?? nil, syncThisOrgOnly: try R.required(syncThisOrgOnly),
@@ -112,6 +122,37 @@ extension PerChannel {
             }
         }
         self.init(incoming: try R.required(incoming), outgoing: try R.required(outgoing), appointmentsContactsTasks: try R.required(act))
+    }
+}
+
+extension PerChannel where Value == ChannelOutcome {
+    /// Version 3's ``MailboxTestCompleted/CompactStatuses``.
+    init(compactJSON r: inout JSONReader) throws {
+        if r.nextIsString {
+            guard let outcome = ChannelOutcome(storedText: try r.string()) else { throw R.Unsupported() }
+            self.init(incoming: outcome, outgoing: outcome, appointmentsContactsTasks: outcome)
+        } else {
+            try self.init(json: &r) { r in
+                if r.nextIsString {
+                    guard let outcome = ChannelOutcome(storedText: try r.string()) else { throw R.Unsupported() }
+                    return outcome
+                }
+                return try ChannelOutcome(json: &r)
+            }
+        }
+    }
+}
+
+extension PerChannel where Value == Bool {
+    /// Version 3's ``MailboxTestCompleted/CompactFlags``.
+    init(compactJSON r: inout JSONReader) throws {
+        if r.nextIsArray {
+            guard let flags = ChannelFlags(storedKeys: try r.array { try $0.string() }) else { throw R.Unsupported() }
+            self = flags
+        } else {
+            let all = try r.bool()
+            self.init(incoming: all, outgoing: all, appointmentsContactsTasks: all)
+        }
     }
 }
 

@@ -58,6 +58,12 @@ public struct JSONReader {
         }
     }
 
+    /// Whether the next value is a string (for members stored in more than one shape).
+    public var nextIsString: Bool { peek() == 0x22 }
+
+    /// Whether the next value is an array.
+    public var nextIsArray: Bool { peek() == 0x5B }
+
     /// An array whose elements `element` reads.
     public mutating func array<T>(_ element: (inout JSONReader) throws -> T) throws -> [T] {
         try expect(0x5B)

@@ -38,24 +38,36 @@ extension MailboxTestCompleted {
     }
 }
 
-// MARK: The stored form, version 2
+// MARK: The stored forms, versions 2 and 3
 
 extension MailboxTestCompleted {
-    /// The retries the v2 wording names ("Retry 2 of 10"): fixed with the
+    /// The retries the stored wording names ("Retry 2 of 10"): fixed with the
     /// stored form, whatever the retry rule becomes.
     static let storedMaximumRetries = 10
 
-    /// Version 2 of the stored data: version 1 without what each alert
-    /// repeats. An alert keeps its level, code and recipients; its `mailbox`
-    /// and `profile` only when they differ from the test's (`null` for none);
-    /// and instead of its text, nothing when ``alertText(code:level:address:maximumRetries:)``
-    /// words it from the test alone, the email address when it words it with
-    /// one, or else the text itself. Reading gives back exactly the event
-    /// that was written.
+    /// The stored data, version 3 (written) or 2 (read, and written by tests).
+    ///
+    /// Version 2 is version 1 without what each alert repeats. An alert keeps
+    /// its level, code and recipients; its `mailbox` and `profile` only when
+    /// they differ from the test's (`null` for none); and instead of its text,
+    /// nothing when ``alertText(code:level:address:maximumRetries:)`` words it
+    /// from the test alone, the email address when it words it with one, or
+    /// else the text itself.
+    ///
+    /// Version 3 also writes the outcome compactly (``CompactStatuses``,
+    /// ``CompactFlags``) and leaves out the members that hold their usual
+    /// value: `trigger` when it is `test-and-enable`, `syncThisOrgOnly` when
+    /// false, `retryNumber` when 0. A missing member reads as that value.
+    ///
+    /// Either version reads back exactly the event that was written.
     struct Stored: Codable {
         var event: MailboxTestCompleted
+        var version = 3
 
-        init(_ event: MailboxTestCompleted) { self.event = event }
+        init(_ event: MailboxTestCompleted, version: Int = 3) {
+            self.event = event
+            self.version = version
+        }
 
         /// One per stored property of the event (a test checks the count, so a
         /// property added later cannot be left out of the stored form unseen).
@@ -65,33 +77,48 @@ extension MailboxTestCompleted {
         }
 
         func encode(to encoder: any Encoder) throws {
-            let e = event
+            let e = event, compact = version >= 3
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(e.mailbox, forKey: .mailbox)
-            try c.encode(e.trigger, forKey: .trigger)
+            if !compact || e.trigger != .testAndEnable { try c.encode(e.trigger, forKey: .trigger) }
             try c.encodeIfPresent(e.job, forKey: .job)
             try c.encode(e.requestedBy, forKey: .requestedBy)
             try c.encode(e.testedAt, forKey: .testedAt)
             try c.encodeIfPresent(e.profile, forKey: .profile)
             try c.encodeIfPresent(e.processEmailsFrom, forKey: .processEmailsFrom)
-            try c.encode(e.syncThisOrgOnly, forKey: .syncThisOrgOnly)
-            try c.encode(e.statuses, forKey: .statuses)
-            try c.encode(e.enabled, forKey: .enabled)
-            try c.encode(e.retryNumber, forKey: .retryNumber)
+            if !compact || e.syncThisOrgOnly { try c.encode(e.syncThisOrgOnly, forKey: .syncThisOrgOnly) }
+            if compact {
+                try c.encode(CompactStatuses(e.statuses), forKey: .statuses)
+                try c.encode(CompactFlags(e.enabled), forKey: .enabled)
+            } else {
+                try c.encode(e.statuses, forKey: .statuses)
+                try c.encode(e.enabled, forKey: .enabled)
+            }
+            if !compact || e.retryNumber != 0 { try c.encode(e.retryNumber, forKey: .retryNumber) }
             try c.encodeIfPresent(e.nextRetryAt, forKey: .nextRetryAt)
             try c.encode(e.alerts.map { StoredAlert($0, of: e) }, forKey: .alerts)
         }
 
+        /// Reads version 3.
         init(from decoder: any Decoder) throws {
+            try self.init(from: decoder, version: 3)
+        }
+
+        init(from decoder: any Decoder, version: Int) throws {
             let c = try decoder.container(keyedBy: Key.self)
+            let compact = version >= 3
+            func usual<T: Decodable>(_ key: Key, _ value: T) throws -> T {
+                compact ? try c.decodeIfPresent(T.self, forKey: key) ?? value : try c.decode(T.self, forKey: key)
+            }
             var e = MailboxTestCompleted(
-                mailbox: try c.decode(MailboxID.self, forKey: .mailbox), trigger: try c.decode(TestTrigger.self, forKey: .trigger),
+                mailbox: try c.decode(MailboxID.self, forKey: .mailbox), trigger: try usual(.trigger, TestTrigger.testAndEnable),
                 job: try c.decodeIfPresent(JobID.self, forKey: .job), requestedBy: try c.decode(UserPrincipalName.self, forKey: .requestedBy),
                 testedAt: try c.decode(Date.self, forKey: .testedAt), profile: try c.decodeIfPresent(ProfileID.self, forKey: .profile),
                 processEmailsFrom: try c.decodeIfPresent(Date.self, forKey: .processEmailsFrom),
-                syncThisOrgOnly: try c.decode(Bool.self, forKey: .syncThisOrgOnly), statuses: try c.decode(ChannelStatuses.self, forKey: .statuses),
-                enabled: try c.decode(ChannelFlags.self, forKey: .enabled), retryNumber: try c.decode(Int.self, forKey: .retryNumber),
-                nextRetryAt: try c.decodeIfPresent(Date.self, forKey: .nextRetryAt), alerts: [])
+                syncThisOrgOnly: try usual(.syncThisOrgOnly, false),
+                statuses: compact ? try c.decode(CompactStatuses.self, forKey: .statuses).value : try c.decode(ChannelStatuses.self, forKey: .statuses),
+                enabled: compact ? try c.decode(CompactFlags.self, forKey: .enabled).value : try c.decode(ChannelFlags.self, forKey: .enabled),
+                retryNumber: try usual(.retryNumber, 0), nextRetryAt: try c.decodeIfPresent(Date.self, forKey: .nextRetryAt), alerts: [])
             let stored = try c.decode([StoredAlert].self, forKey: .alerts)
             e.alerts = try stored.map { alert in
                 guard let notice = alert.notice(of: e) else {
@@ -100,10 +127,109 @@ extension MailboxTestCompleted {
                 return notice
             }
             event = e
+            self.version = version
+        }
+
+        /// Version 2, for reading older events (and for tests, writing them).
+        struct Version2: Codable {
+            var event: MailboxTestCompleted
+            init(_ event: MailboxTestCompleted) { self.event = event }
+            init(from decoder: any Decoder) throws { event = try Stored(from: decoder, version: 2).event }
+            func encode(to encoder: any Encoder) throws { try Stored(event, version: 2).encode(to: encoder) }
         }
     }
 
-    /// One alert as version 2 stores it.
+    /// A channel's key in the stored data, as in ``PerChannel``'s own coding.
+    enum StoredChannel: String, CodingKey, CaseIterable {
+        case incoming, outgoing, appointmentsContactsTasks
+
+        var channel: Channel {
+            switch self {
+            case .incoming: .incoming
+            case .outgoing: .outgoing
+            case .appointmentsContactsTasks: .appointmentsContactsTasks
+            }
+        }
+    }
+
+    /// The three outcomes as version 3 stores them: one text when the three
+    /// are equal and fit a text (`"Success"`), else an object keyed by channel
+    /// whose values are texts where they fit and objects where they do not.
+    ///
+    /// An outcome fits a text when it is not transient: `"<status>"` without
+    /// an error code, `"<status>:<error code>"` with one (statuses hold no
+    /// colon, so the first colon ends the status). A transient outcome is
+    /// stored as the object ``ChannelOutcome`` encodes.
+    struct CompactStatuses: Codable {
+        var value: ChannelStatuses
+
+        init(_ value: ChannelStatuses) { self.value = value }
+
+        func encode(to encoder: any Encoder) throws {
+            if value.incoming == value.outgoing, value.outgoing == value.appointmentsContactsTasks, let text = value.incoming.storedText {
+                var c = encoder.singleValueContainer()
+                try c.encode(text)
+                return
+            }
+            var c = encoder.container(keyedBy: StoredChannel.self)
+            for key in StoredChannel.allCases {
+                let outcome = value[key.channel]
+                if let text = outcome.storedText { try c.encode(text, forKey: key) } else { try c.encode(outcome, forKey: key) }
+            }
+        }
+
+        init(from decoder: any Decoder) throws {
+            if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+                guard let outcome = ChannelOutcome(storedText: text) else {
+                    throw DecodingError.dataCorruptedError(in: single, debugDescription: "not a channel outcome: \(text)")
+                }
+                value = ChannelStatuses(incoming: outcome, outgoing: outcome, appointmentsContactsTasks: outcome)
+                return
+            }
+            let c = try decoder.container(keyedBy: StoredChannel.self)
+            func outcome(_ key: StoredChannel) throws -> ChannelOutcome {
+                guard let text = try? c.decode(String.self, forKey: key) else { return try c.decode(ChannelOutcome.self, forKey: key) }
+                guard let outcome = ChannelOutcome(storedText: text) else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not a channel outcome: \(text)")
+                }
+                return outcome
+            }
+            value = ChannelStatuses(incoming: try outcome(.incoming), outgoing: try outcome(.outgoing),
+                                    appointmentsContactsTasks: try outcome(.appointmentsContactsTasks))
+        }
+    }
+
+    /// The enablement flags as version 3 stores them: `true` or `false` when
+    /// the three are equal, else the array of the enabled channels' keys in
+    /// channel order (`["incoming"]`). A key may appear once.
+    struct CompactFlags: Codable {
+        var value: ChannelFlags
+
+        init(_ value: ChannelFlags) { self.value = value }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            if value.incoming == value.outgoing, value.outgoing == value.appointmentsContactsTasks {
+                try c.encode(value.incoming)
+            } else {
+                try c.encode(StoredChannel.allCases.filter { value[$0.channel] }.map(\.rawValue))
+            }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let all = try? c.decode(Bool.self) {
+                value = ChannelFlags(incoming: all, outgoing: all, appointmentsContactsTasks: all)
+                return
+            }
+            guard let flags = ChannelFlags(storedKeys: try c.decode([String].self)) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a list of distinct channel keys")
+            }
+            value = flags
+        }
+    }
+
+    /// One alert as versions 2 and 3 store it.
     struct StoredAlert: Codable {
         /// A member that is left out when it equals the test's.
         enum Member<Value> {
@@ -179,6 +305,37 @@ extension MailboxTestCompleted {
             if c.contains(.profile) { profile = .value(try c.decodeNil(forKey: .profile) ? nil : try c.decode(ProfileID.self, forKey: .profile)) }
             address = try c.decodeIfPresent(EmailAddress.self, forKey: .address)
             text = try c.decodeIfPresent(String.self, forKey: .text)
+        }
+    }
+}
+
+extension ChannelOutcome {
+    /// The outcome as version 3 of ``MailboxTestCompleted`` stores it in a
+    /// text, or `nil` when it does not fit one (a transient outcome).
+    var storedText: String? {
+        guard !transient else { return nil }
+        guard let errorCode else { return status.rawValue }
+        return "\(status.rawValue):\(errorCode)"
+    }
+
+    /// The outcome stored as `text`; `nil` when the text before the first
+    /// colon (or the whole text) is not a status.
+    init?(storedText text: String) {
+        let colon = text.firstIndex(of: ":")
+        guard let status = ChannelStatus(rawValue: String(text[..<(colon ?? text.endIndex)])) else { return nil }
+        self.init(status: status, errorCode: colon.map { String(text[text.index(after: $0)...]) }, transient: false)
+    }
+}
+
+extension PerChannel where Value == Bool {
+    /// The flags whose channels' stored keys are `keys` (each at most once);
+    /// `nil` for an unknown or repeated key.
+    init?(storedKeys keys: [String]) {
+        self = .none
+        var seen: Set<String> = []
+        for key in keys {
+            guard let channel = MailboxTestCompleted.StoredChannel(rawValue: key)?.channel, seen.insert(key).inserted else { return nil }
+            self[channel] = true
         }
     }
 }
