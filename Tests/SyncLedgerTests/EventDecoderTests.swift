@@ -79,16 +79,16 @@ struct EventDecoderTests {
             let allEqual = test.statuses.incoming == test.statuses.outgoing && test.statuses.outgoing == test.statuses.appointmentsContactsTasks
             switch statuses {
             case let text as String:
-                #expect(allEqual && !test.statuses.incoming.transient, "\(v3)")
+                #expect(allEqual && text == test.statuses.incoming.storedText, "\(v3)")
                 shapes["statuses as one text", default: 0] += 1
-            case let perChannel as [String: Any]:
-                #expect(Set(perChannel.keys) == ["incoming", "outgoing", "appointmentsContactsTasks"] && (!allEqual || test.statuses.incoming.transient))
-                for (key, value) in perChannel {
-                    let outcome = test.statuses[try #require(MailboxTestCompleted.StoredChannel(rawValue: key)).channel]
-                    #expect((value is String) == !outcome.transient, "\(v3)")
-                    shapes[value is String ? "an outcome as a text" : "an outcome as an object", default: 0] += 1
+            case let perChannel as [String: String]:
+                #expect(!allEqual && perChannel == ["incoming": test.statuses.incoming.storedText, "outgoing": test.statuses.outgoing.storedText,
+                                                    "appointmentsContactsTasks": test.statuses.appointmentsContactsTasks.storedText], "\(v3)")
+                shapes["statuses per channel", default: 0] += 1
+                for outcome in [test.statuses.incoming, test.statuses.outgoing, test.statuses.appointmentsContactsTasks] {
+                    shapes[outcome.transient ? "a transient outcome" : "an outcome that is not transient", default: 0] += 1
                 }
-            default: Issue.record("statuses stored as neither a text nor an object: \(v3)")
+            default: Issue.record("statuses stored as neither a text nor an object of texts: \(v3)")
             }
             let flagsEqual = test.enabled.incoming == test.enabled.outgoing && test.enabled.outgoing == test.enabled.appointmentsContactsTasks
             switch enabled {
@@ -113,10 +113,10 @@ struct EventDecoderTests {
             }
         }
         #expect(kept.none > 100 && kept.address > 100 && kept.text > 100 && kept.mailboxSame > 100 && kept.mailboxOther > 100, "\(kept)")
-        #expect(shapes.count == 8 && shapes.values.allSatisfy { $0 > 100 }, "\(shapes)")
+        #expect(shapes.count == 9 && shapes.values.allSatisfy { $0 > 100 }, "\(shapes)")
     }
 
-    @Test("version 3 of a test outcome, whole: a success, a failure on one channel, a transient failure")
+    @Test("version 3 of a test outcome, whole: a success, a failure on one channel, transient failures, error codes with colons")
     func testOutcomeVersion3Texts() throws {
         let encoder = DomainEvent.makeEncoder()
         let at = try #require(Timestamp.parse("2025-01-01T09:36:43.000Z"))
@@ -146,12 +146,21 @@ struct EventDecoderTests {
         test.trigger = .retry
         test.syncThisOrgOnly = false
         test.retryNumber = 2
-        let object = #"{"errorCode":"ExchangeUnavailable","status":"Failure","transient":true}"#
         #expect(try stored(test) == #"{"alerts":[],"enabled":false,"mailbox":"contoso-prod/user:alice@contoso.com","profile":"exo","#
-                + #""requestedBy":"sam@contoso.com","retryNumber":2,"statuses":{"appointmentsContactsTasks":\#(object),"incoming":\#(object),"#
-                + #""outgoing":\#(object)},"testedAt":"2025-01-01T09:36:43.000Z","trigger":"retry"}"#)
-        // What version 3 refuses: an unknown status, an unknown or repeated channel key.
+                + #""requestedBy":"sam@contoso.com","retryNumber":2,"statuses":"Failure (transient):ExchangeUnavailable","#
+                + #""testedAt":"2025-01-01T09:36:43.000Z","trigger":"retry"}"#)
+        test.statuses.outgoing = ChannelOutcome(status: .notRun, errorCode: ":", transient: true)
+        test.statuses.appointmentsContactsTasks = ChannelOutcome(status: .success, errorCode: "")
+        #expect(try stored(test) == #"{"alerts":[],"enabled":false,"mailbox":"contoso-prod/user:alice@contoso.com","profile":"exo","#
+                + #""requestedBy":"sam@contoso.com","retryNumber":2,"statuses":{"appointmentsContactsTasks":"Success:","#
+                + #""incoming":"Failure (transient):ExchangeUnavailable","outgoing":"Not Run (transient)::"},"#
+                + #""testedAt":"2025-01-01T09:36:43.000Z","trigger":"retry"}"#)
+        // What version 3 refuses: an unknown status, an outcome as an object, an unknown or repeated channel key.
+        let outcome = #"{"status":"Success","transient":false}"#
         for json in [#"{"alerts":[],"enabled":true,"mailbox":"m","requestedBy":"u","statuses":"Succeeded","testedAt":"2025-01-01T09:36:43.000Z"}"#,
+                     #"{"alerts":[],"enabled":true,"mailbox":"m","requestedBy":"u","statuses":"Success(transient)","testedAt":"2025-01-01T09:36:43.000Z"}"#,
+                     #"{"alerts":[],"enabled":true,"mailbox":"m","requestedBy":"u","statuses":{"appointmentsContactsTasks":"Success","#
+                        + #""incoming":\#(outcome),"outgoing":"Success"},"testedAt":"2025-01-01T09:36:43.000Z"}"#,
                      #"{"alerts":[],"enabled":["incoming","incoming"],"mailbox":"m","requestedBy":"u","statuses":"Success","testedAt":"2025-01-01T09:36:43.000Z"}"#,
                      #"{"alerts":[],"enabled":["email"],"mailbox":"m","requestedBy":"u","statuses":"Success","testedAt":"2025-01-01T09:36:43.000Z"}"#] {
             #expect(throws: (any Error).self, "\(json)") { try DomainEvent.decode(type: "MailboxTestCompleted", schemaVersion: 3, json: json) }

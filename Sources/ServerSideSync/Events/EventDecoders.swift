@@ -128,17 +128,15 @@ extension PerChannel {
 extension PerChannel where Value == ChannelOutcome {
     /// Version 3's ``MailboxTestCompleted/CompactStatuses``.
     init(compactJSON r: inout JSONReader) throws {
-        if r.nextIsString {
+        func outcome(_ r: inout JSONReader) throws -> ChannelOutcome {
             guard let outcome = ChannelOutcome(storedText: try r.string()) else { throw R.Unsupported() }
-            self.init(incoming: outcome, outgoing: outcome, appointmentsContactsTasks: outcome)
+            return outcome
+        }
+        if r.nextIsString {
+            let all = try outcome(&r)
+            self.init(incoming: all, outgoing: all, appointmentsContactsTasks: all)
         } else {
-            try self.init(json: &r) { r in
-                if r.nextIsString {
-                    guard let outcome = ChannelOutcome(storedText: try r.string()) else { throw R.Unsupported() }
-                    return outcome
-                }
-                return try ChannelOutcome(json: &r)
-            }
+            try self.init(json: &r, outcome)
         }
     }
 }

@@ -54,7 +54,7 @@ extension MailboxTestCompleted {
     /// from the test alone, the email address when it words it with one, or
     /// else the text itself.
     ///
-    /// Version 3 also writes the outcome compactly (``CompactStatuses``,
+    /// Version 3 also writes the outcome as texts (``CompactStatuses``,
     /// ``CompactFlags``) and leaves out the members that hold their usual
     /// value: `trigger` when it is `test-and-enable`, `syncThisOrgOnly` when
     /// false, `retryNumber` when 0. A missing member reads as that value.
@@ -153,29 +153,24 @@ extension MailboxTestCompleted {
     }
 
     /// The three outcomes as version 3 stores them: one text when the three
-    /// are equal and fit a text (`"Success"`), else an object keyed by channel
-    /// whose values are texts where they fit and objects where they do not.
-    ///
-    /// An outcome fits a text when it is not transient: `"<status>"` without
-    /// an error code, `"<status>:<error code>"` with one (statuses hold no
-    /// colon, so the first colon ends the status). A transient outcome is
-    /// stored as the object ``ChannelOutcome`` encodes.
+    /// are equal (`"Success"`), else an object of three texts keyed by
+    /// channel. An outcome's text is its status, then ` (transient)` when it
+    /// is transient, then `:` and the error code when it has one:
+    /// `"Failure:EmailAddressNotApproved"`, `"Failure (transient):ExchangeUnavailable"`.
+    /// Statuses hold no colon, so the first colon ends the status.
     struct CompactStatuses: Codable {
         var value: ChannelStatuses
 
         init(_ value: ChannelStatuses) { self.value = value }
 
         func encode(to encoder: any Encoder) throws {
-            if value.incoming == value.outgoing, value.outgoing == value.appointmentsContactsTasks, let text = value.incoming.storedText {
+            if value.incoming == value.outgoing, value.outgoing == value.appointmentsContactsTasks {
                 var c = encoder.singleValueContainer()
-                try c.encode(text)
+                try c.encode(value.incoming.storedText)
                 return
             }
             var c = encoder.container(keyedBy: StoredChannel.self)
-            for key in StoredChannel.allCases {
-                let outcome = value[key.channel]
-                if let text = outcome.storedText { try c.encode(text, forKey: key) } else { try c.encode(outcome, forKey: key) }
-            }
+            for key in StoredChannel.allCases { try c.encode(value[key.channel].storedText, forKey: key) }
         }
 
         init(from decoder: any Decoder) throws {
@@ -188,7 +183,7 @@ extension MailboxTestCompleted {
             }
             let c = try decoder.container(keyedBy: StoredChannel.self)
             func outcome(_ key: StoredChannel) throws -> ChannelOutcome {
-                guard let text = try? c.decode(String.self, forKey: key) else { return try c.decode(ChannelOutcome.self, forKey: key) }
+                let text = try c.decode(String.self, forKey: key)
                 guard let outcome = ChannelOutcome(storedText: text) else {
                     throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not a channel outcome: \(text)")
                 }
@@ -310,20 +305,27 @@ extension MailboxTestCompleted {
 }
 
 extension ChannelOutcome {
-    /// The outcome as version 3 of ``MailboxTestCompleted`` stores it in a
-    /// text, or `nil` when it does not fit one (a transient outcome).
-    var storedText: String? {
-        guard !transient else { return nil }
-        guard let errorCode else { return status.rawValue }
-        return "\(status.rawValue):\(errorCode)"
+    /// What follows the status in the stored text of a transient outcome.
+    static let transientMark = " (transient)"
+
+    /// The outcome as version 3 of ``MailboxTestCompleted`` stores it
+    /// (``MailboxTestCompleted/CompactStatuses``).
+    var storedText: String {
+        let head = transient ? status.rawValue + Self.transientMark : status.rawValue
+        guard let errorCode else { return head }
+        return "\(head):\(errorCode)"
     }
 
     /// The outcome stored as `text`; `nil` when the text before the first
-    /// colon (or the whole text) is not a status.
+    /// colon (or the whole text) is not a status, with or without the mark of
+    /// a transient outcome.
     init?(storedText text: String) {
         let colon = text.firstIndex(of: ":")
-        guard let status = ChannelStatus(rawValue: String(text[..<(colon ?? text.endIndex)])) else { return nil }
-        self.init(status: status, errorCode: colon.map { String(text[text.index(after: $0)...]) }, transient: false)
+        var head = text[..<(colon ?? text.endIndex)]
+        let transient = head.hasSuffix(Self.transientMark)
+        if transient { head = head.dropLast(Self.transientMark.count) }
+        guard let status = ChannelStatus(rawValue: String(head)) else { return nil }
+        self.init(status: status, errorCode: colon.map { String(text[text.index(after: $0)...]) }, transient: transient)
     }
 }
 
