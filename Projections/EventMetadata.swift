@@ -156,7 +156,41 @@ public struct EventMetadata: Hashable, Sendable, Codable {
 
     /// The stable JSON text of this metadata; pass the command's encoder
     /// (``DomainEvent/makeEncoder()``) to reuse it.
+    ///
+    /// Written by hand (``JSONBytes``), byte for byte what `encoder` gives
+    /// for `self`: only the command's arguments go through `encoder`. The
+    /// envelope through `JSONEncoder` was a tenth of a command's CPU. A test
+    /// checks the two agree on random metadata, and that this writer names
+    /// every stored property, so one added later is not left out unseen.
     public func encoded(using encoder: JSONEncoder = DomainEvent.makeEncoder()) throws -> String {
-        String(decoding: try encoder.encode(self), as: UTF8.self)
+        let arguments = try arguments.map { try encoder.encode($0) }
+        var out = JSONBytes(capacity: 320 + (arguments?.count ?? 0))
+        out.object { m, out in
+            m.key("actor", into: &out); out.string(actor)
+            if let arguments { m.key("arguments", into: &out); out.bytes.append(contentsOf: arguments) }
+            if let causationID { m.key("causationID", into: &out); out.string(causationID.uuidString) }
+            m.key("command", into: &out); out.string(command)
+            m.key("commandID", into: &out); out.string(commandID.uuidString)
+            m.key("correlationID", into: &out); out.string(correlationID.uuidString)
+            if let credential { m.key("credential", into: &out); out.string(credential) }
+            m.key("decidedAt", into: &out); out.date(decidedAt)
+            if let host { m.key("host", into: &out); out.string(host) }
+            if let osUser { m.key("osUser", into: &out); out.string(osUser) }
+            m.key("roles", into: &out); out.array(roles) { out, role in out.string(role) }
+            if let signature {
+                m.key("signature", into: &out)
+                out.object { m, out in
+                    m.key("digest", into: &out); out.string(signature.digest)
+                    m.key("head", into: &out); out.string(signature.head)
+                    m.key("value", into: &out); out.string(signature.value)
+                }
+            }
+            m.key("source", into: &out); out.string(source.rawValue)
+        }
+        return out.text
     }
+
+    /// The members ``encoded(using:)`` writes, in its order.
+    static let writtenMembers = ["actor", "arguments", "causationID", "command", "commandID", "correlationID", "credential", "decidedAt",
+                                 "host", "osUser", "roles", "signature", "source"]
 }

@@ -222,6 +222,12 @@ final class VersionBuffer {
 struct PackedValues: Hashable {
     var bytes: [UInt8]
 
+    /// The bytes hashed as one block: `[UInt8]`'s own hashing feeds the
+    /// hasher a byte at a time, which was 1.6 % of a rebuild's samples.
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     init(_ values: [SQLiteValue]) {
         bytes = []
         bytes.reserveCapacity(values.count * 9)

@@ -220,10 +220,15 @@ struct EventDecoderTests {
         #expect(outcomes.fastAccepted > 2_000 && outcomes.fastRefused > 2_000 && outcomes.codableRefused > 2_000, "\(outcomes)")
     }
 
-    @Test("5,000 random metadata texts, some mangled: the projections' decoder gives Codable's answer")
+    @Test("5,000 random metadata texts, some mangled: the written text is JSONEncoder's, and the projections' decoder gives Codable's answer")
     func metadataAgreesWithCodable() throws {
         var g = SplitMix(state: 5)
         let encoder = DomainEvent.makeEncoder()
+        // The hand-written metadata names every stored property.
+        let sample = EventMetadata(actor: "a", roles: [], command: "c", arguments: nil, commandID: UUID(), correlationID: UUID(), causationID: nil,
+                                   source: .cli, decidedAt: Date())
+        #expect(Set(Mirror(reflecting: sample).children.compactMap(\.label)) == Set(EventMetadata.writtenMembers))
+        #expect(EventMetadata.writtenMembers == EventMetadata.writtenMembers.sorted())
         var fastRead = 0
         for index in 0..<5_000 {
             var metadata = EventMetadata(
@@ -235,6 +240,7 @@ struct EventDecoderTests {
             metadata.credential = g.maybe { $0.text() }
             if index % 10 == 0 { metadata.signature = .init(head: g.text(), digest: g.text(), value: g.text()) }
             var json = try metadata.encoded(using: encoder)
+            #expect(json == String(decoding: try encoder.encode(metadata), as: UTF8.self), "#\(index): the written metadata is not JSONEncoder's")
             if index % 2 == 1 { json = mangle(json, &g) }
             let codable = try? EventMetadata.decodeWithCodableForProjections(json)
             #expect((try? EventMetadata.decodeForProjections(json)) == codable, "#\(index): \(json)")
