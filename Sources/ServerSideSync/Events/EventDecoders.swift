@@ -133,8 +133,7 @@ extension PerChannel where Value == ChannelOutcome {
             return outcome
         }
         if r.nextIsString {
-            let all = try outcome(&r)
-            self.init(incoming: all, outgoing: all, appointmentsContactsTasks: all)
+            self.init(all: try outcome(&r))
         } else {
             try self.init(json: &r, outcome)
         }
@@ -148,8 +147,7 @@ extension PerChannel where Value == Bool {
             guard let flags = ChannelFlags(storedKeys: try r.array { try $0.string() }) else { throw R.Unsupported() }
             self = flags
         } else {
-            let all = try r.bool()
-            self.init(incoming: all, outgoing: all, appointmentsContactsTasks: all)
+            self.init(all: try r.bool())
         }
     }
 }

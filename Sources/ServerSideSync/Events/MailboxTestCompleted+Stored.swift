@@ -164,9 +164,9 @@ extension MailboxTestCompleted {
         init(_ value: ChannelStatuses) { self.value = value }
 
         func encode(to encoder: any Encoder) throws {
-            if value.incoming == value.outgoing, value.outgoing == value.appointmentsContactsTasks {
+            if let all = value.commonValue {
                 var c = encoder.singleValueContainer()
-                try c.encode(value.incoming.storedText)
+                try c.encode(all.storedText)
                 return
             }
             var c = encoder.container(keyedBy: StoredChannel.self)
@@ -178,7 +178,7 @@ extension MailboxTestCompleted {
                 guard let outcome = ChannelOutcome(storedText: text) else {
                     throw DecodingError.dataCorruptedError(in: single, debugDescription: "not a channel outcome: \(text)")
                 }
-                value = ChannelStatuses(incoming: outcome, outgoing: outcome, appointmentsContactsTasks: outcome)
+                value = ChannelStatuses(all: outcome)
                 return
             }
             let c = try decoder.container(keyedBy: StoredChannel.self)
@@ -204,8 +204,8 @@ extension MailboxTestCompleted {
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
-            if value.incoming == value.outgoing, value.outgoing == value.appointmentsContactsTasks {
-                try c.encode(value.incoming)
+            if let all = value.commonValue {
+                try c.encode(all)
             } else {
                 try c.encode(StoredChannel.allCases.filter { value[$0.channel] }.map(\.rawValue))
             }
@@ -214,7 +214,7 @@ extension MailboxTestCompleted {
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let all = try? c.decode(Bool.self) {
-                value = ChannelFlags(incoming: all, outgoing: all, appointmentsContactsTasks: all)
+                value = ChannelFlags(all: all)
                 return
             }
             guard let flags = ChannelFlags(storedKeys: try c.decode([String].self)) else {

@@ -188,6 +188,16 @@ public struct PerChannel<Value: Hashable & Sendable & Codable>: Hashable, Sendab
         self.appointmentsContactsTasks = appointmentsContactsTasks
     }
 
+    /// `value` on every channel.
+    public init(all value: Value) {
+        self.init(incoming: value, outgoing: value, appointmentsContactsTasks: value)
+    }
+
+    /// The value of every channel when the three are equal, else `nil`.
+    public var commonValue: Value? {
+        incoming == outgoing && outgoing == appointmentsContactsTasks ? incoming : nil
+    }
+
     public subscript(channel: Channel) -> Value {
         get {
             switch channel {
